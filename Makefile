@@ -1,0 +1,62 @@
+# netlab — top-level Makefile: builds the shared libraries, every exercise, the unit tests and the
+# moulinette out of tree in build/ (build-$(SAN)/ for sanitizer builds), and runs them.
+#   make                       build everything
+#   make test                  unit tests + moulinette validation of every exercise
+#   make moulinette [EX="ex00_echo ..."] [REPORT=r.json] [JUNIT=j.xml] [GRADESCOPE=g.json] [JOBS=N]
+#   make grade EX=<id> SUB=<dir>
+#   make bench | bench-ex00 ... ; make fuzz ; make dist-student ; make clean
+#   make SAN=address|thread|undefined <target>
+include mk/config.mk
+
+# An exercise is any folder with a spec.json; its id is its path from the root.
+EXERCISES := $(patsubst %/spec.json,%,$(sort $(wildcard ex*/spec.json exercises_5_4/*/spec.json)))
+MOULINETTE := $(BUILD)/bin/moulinette
+JOBS ?= 2
+EX ?=
+
+.PHONY: all libs moulinette-bin unit-tests unit-tests-bin test moulinette grade bench fuzz dist-student clean $(EXERCISES)
+all: libs moulinette-bin unit-tests-bin $(EXERCISES)
+
+libs:
+	+@$(MAKE) --no-print-directory -C common all
+moulinette-bin: libs
+	+@$(MAKE) --no-print-directory -C tests/moulinette NETLAB_PREBUILT=1
+unit-tests-bin: libs
+	+@$(MAKE) --no-print-directory -C tests/common NETLAB_PREBUILT=1 all
+$(EXERCISES): libs
+	+@$(MAKE) --no-print-directory -C $@ NETLAB_PREBUILT=1 all
+
+# Unit tests of common/ and of the moulinette itself (its sandbox fixtures).
+unit-tests: unit-tests-bin moulinette-bin
+	$(BUILD)/tests/common/run_tests
+	+@$(MAKE) --no-print-directory -C tests/moulinette NETLAB_PREBUILT=1 check
+
+MOULINETTE_FLAGS = --jobs $(JOBS) $(if $(REPORT),--json $(REPORT)) $(if $(JUNIT),--junit $(JUNIT)) \
+                   $(if $(GRADESCOPE),--gradescope $(GRADESCOPE)) $(if $(SHARD),--shard $(SHARD))
+
+test: all unit-tests
+	$(MOULINETTE) validate $(MOULINETTE_FLAGS) $(EX)
+
+moulinette: all
+	$(MOULINETTE) validate $(MOULINETTE_FLAGS) $(EX)
+
+grade: libs moulinette-bin
+	@test -n "$(EX)" -a -n "$(SUB)" || { echo "usage: make grade EX=<exercise id> SUB=<folder with your files>"; exit 2; }
+	$(MOULINETTE) grade $(MOULINETTE_FLAGS) $(EX) $(SUB)
+
+# make bench-ex00 runs tests/bench/ex00_*/ ; make bench runs them all.
+BENCHES := $(patsubst tests/bench/%/Makefile,%,$(wildcard tests/bench/*/Makefile))
+bench: $(addprefix bench-,$(foreach b,$(BENCHES),$(firstword $(subst _, ,$(b)))))
+bench-%: all
+	+$(MAKE) --no-print-directory -C $(firstword $(wildcard tests/bench/$*_*) tests/bench/$*) run
+
+FUZZERS := $(patsubst %/Makefile,%,$(wildcard tests/fuzz/*/Makefile))
+fuzz:
+	@test -n "$(FUZZERS)" || echo "no fuzz targets yet"
+	+@for d in $(FUZZERS); do $(MAKE) --no-print-directory -C $$d run || exit 1; done
+
+dist-student: moulinette-bin
+	$(MOULINETTE) dist-student $(BUILD)/dist/netlab-student
+
+clean:
+	rm -rf $(NETLAB_ROOT)/build $(NETLAB_ROOT)/build-address $(NETLAB_ROOT)/build-thread $(NETLAB_ROOT)/build-undefined

@@ -1,0 +1,69 @@
+# mk/exercise.mk — the build rules every exercise shares. An exercise's Makefile sets:
+#   EX_ID       its id, e.g. ex00_echo or exercises_5_4/ex00_vector_clock (names tests/$(EX_ID)/)
+#   LIB_SRCS    the graded sources (what a student hands in, plus headers they include)
+#   PROGRAMS    programs to build into $(BUILD)/bin; PROG_SRCS_<prog> lists each one's own sources
+#   PKGS        extra pkg-config modules (jansson, liburing, libcrypto are always linked via common)
+#   TEST_LINKS_LIB  1 when the test binary links the graded objects (library exercises)
+# then includes this file. `make -C <exercise>` builds the programs and the test binary.
+
+include $(dir $(lastword $(MAKEFILE_LIST)))config.mk
+
+EX_DIR   := $(abspath $(CURDIR))
+OBJ      := $(BUILD)/obj/$(EX_ID)
+TEST_DIR := $(NETLAB_ROOT)/tests/$(EX_ID)
+TEST_BIN := $(BUILD)/tests/$(EX_ID)/run_tests
+TEST_SRCS ?= $(wildcard $(TEST_DIR)/*.cpp)
+TEST_LINKS_LIB ?= 0
+PKGS ?=
+
+ALL_PKGS := $(sort $(COMMON_PKGS) $(PKGS))
+EX_CXXFLAGS := $(CXXFLAGS) -I$(EX_DIR) $(call pkg_cflags,$(ALL_PKGS)) \
+               -DNETLAB_BIN_DIR='"$(BUILD)/bin"' -DNETLAB_EX_DIR='"$(EX_DIR)"' \
+               -DNETLAB_ROOT_DIR='"$(NETLAB_ROOT)"'
+EX_LIBS := $(COMMON_LIB) $(call pkg_libs,$(ALL_PKGS))
+
+LIB_OBJS  := $(patsubst %.cpp,$(OBJ)/%.o,$(LIB_SRCS))
+TEST_OBJS := $(patsubst $(TEST_DIR)/%.cpp,$(OBJ)/tests/%.o,$(TEST_SRCS))
+PROG_BINS := $(addprefix $(BUILD)/bin/,$(PROGRAMS))
+
+.PHONY: all programs tests clean-ex
+all: programs tests
+programs: $(PROG_BINS)
+tests: $(if $(TEST_SRCS),$(TEST_BIN))
+
+# The shared libraries are built by their own Makefiles; the moulinette sets NETLAB_PREBUILT=1
+# after building them once, so parallel mutant builds never race on them.
+ifeq ($(NETLAB_PREBUILT),)
+$(COMMON_LIB): FORCE
+	+@$(MAKE) --no-print-directory -C $(NETLAB_ROOT)/common BUILD=$(COMMON_BUILD) SAN=$(SAN) lib
+$(SUPPORT_LIB): FORCE
+	+@$(MAKE) --no-print-directory -C $(NETLAB_ROOT)/common BUILD=$(COMMON_BUILD) SAN=$(SAN) support
+endif
+.PHONY: FORCE
+FORCE:
+
+$(OBJ)/%.o: $(EX_DIR)/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(EX_CXXFLAGS) -c $< -o $@
+
+$(OBJ)/tests/%.o: $(TEST_DIR)/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(EX_CXXFLAGS) $(call pkg_cflags,cmocka) -c $< -o $@
+
+# Program <p> = its own sources (default: main.cpp) + the graded objects + common.
+define program_rule
+PROG_SRCS_$(1) ?= main.cpp
+$(BUILD)/bin/$(1): $$(patsubst %.cpp,$(OBJ)/%.o,$$(PROG_SRCS_$(1))) $(LIB_OBJS) $(COMMON_LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CXX) $$(LDFLAGS) $$(filter %.o,$$^) $(EX_LIBS) -o $$@
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
+
+$(TEST_BIN): $(TEST_OBJS) $(if $(filter 1,$(TEST_LINKS_LIB)),$(LIB_OBJS)) $(SUPPORT_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(LDFLAGS) $(filter %.o,$^) $(SUPPORT_LIB) $(EX_LIBS) $(call pkg_libs,cmocka) -o $@
+
+clean-ex:
+	rm -rf $(OBJ) $(BUILD)/tests/$(EX_ID) $(PROG_BINS)
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

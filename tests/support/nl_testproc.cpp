@@ -1,0 +1,184 @@
+// nl_testproc.cpp — fork/exec with a stdout pipe, a drain thread, and deadline-based waits.
+#include "nl_testproc.h"
+#include "nl_clock.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+std::string nl_bin_path(const char *name)
+{
+    const char *dir = getenv("NETLAB_BIN_DIR");
+    return std::string(dir ? dir : "build/bin") + "/" + name;
+}
+
+static void *drain_main(void *arg)
+{
+    nl_server *s = (nl_server *)arg;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = read(s->out_fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        pthread_mutex_lock(&s->lock);
+        if (s->output.size() < (16u << 20)) s->output.append(buf, (size_t)n);
+        pthread_mutex_unlock(&s->lock);
+    }
+    return nullptr;
+}
+
+static bool reap(nl_server *s, bool block)
+{
+    if (s->exited) return true;
+    int st;
+    pid_t r = waitpid(s->pid, &st, block ? 0 : WNOHANG);
+    if (r == s->pid) {
+        s->exited = true;
+        s->status = st;
+    }
+    return s->exited;
+}
+
+int nl_server_start(nl_server *s, const char *program, const std::vector<std::string> &args, int timeout_ms)
+{
+    std::string path = nl_bin_path(program);
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) return -1;
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        dup2(p[1], STDOUT_FILENO);
+        std::vector<char *> av;
+        av.push_back((char *)path.c_str());
+        for (const std::string &a : args) av.push_back((char *)a.c_str());
+        av.push_back(nullptr);
+        execv(path.c_str(), av.data());
+        fprintf(stderr, "cannot run %s: %s\n", path.c_str(), strerror(errno));
+        _exit(127);
+    }
+    close(p[1]);
+    s->pid = pid;
+    s->out_fd = p[0];
+    s->exited = false;
+    // Read the first line byte by byte so nothing after it is taken from the drain thread.
+    std::string first;
+    uint64_t deadline = nl_now_ms() + (uint64_t)timeout_ms;
+    while (first.empty() || first.back() != '\n') {
+        uint64_t now = nl_now_ms();
+        if (now >= deadline) break;
+        struct pollfd pfd = {p[0], POLLIN, 0};
+        int r = poll(&pfd, 1, (int)(deadline - now));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        char c;
+        ssize_t n = read(p[0], &c, 1);
+        if (n <= 0) break;
+        first.push_back(c);
+    }
+    unsigned port = 0;
+    const char *colon = strrchr(first.c_str(), ':');
+    if (first.rfind("listening on ", 0) != 0 || !colon || sscanf(colon + 1, "%u", &port) != 1 || port == 0 ||
+        port > 65535) {
+        fprintf(stderr, "%s did not print 'listening on HOST:PORT' within %d ms (got: '%s')\n", path.c_str(),
+                timeout_ms, first.c_str());
+        kill(pid, SIGKILL);
+        reap(s, true);
+        close(p[0]);
+        s->out_fd = -1;
+        return -1;
+    }
+    s->port = (uint16_t)port;
+    s->drain_started = pthread_create(&s->drain, nullptr, drain_main, s) == 0;
+    return 0;
+}
+
+bool nl_server_wait_exit(nl_server *s, int timeout_ms)
+{
+    uint64_t deadline = nl_now_ms() + (uint64_t)timeout_ms;
+    while (!reap(s, false)) {
+        if (nl_now_ms() >= deadline) return false;
+        usleep(1000);  // polling a condition with a deadline, not waiting for luck
+    }
+    return true;
+}
+
+bool nl_server_alive(nl_server *s) { return s->pid > 0 && !reap(s, false); }
+
+int nl_server_stop(nl_server *s, int sig, int timeout_ms)
+{
+    if (s->pid <= 0) return -1;
+    if (!reap(s, false)) kill(s->pid, sig ? sig : SIGTERM);
+    int rc = -1;
+    if (nl_server_wait_exit(s, timeout_ms)) {
+        if (WIFEXITED(s->status)) rc = WEXITSTATUS(s->status);
+    } else {
+        fprintf(stderr, "server pid %d did not exit within %d ms of signal %d; killing it\n", (int)s->pid,
+                timeout_ms, sig ? sig : SIGTERM);
+        kill(s->pid, SIGKILL);
+        reap(s, true);
+    }
+    if (s->drain_started) {
+        pthread_join(s->drain, nullptr);
+        s->drain_started = false;
+    }
+    if (s->out_fd >= 0) close(s->out_fd);
+    s->out_fd = -1;
+    return rc;
+}
+
+bool nl_server_output_contains(nl_server *s, const char *needle, int timeout_ms)
+{
+    uint64_t deadline = nl_now_ms() + (uint64_t)timeout_ms;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        bool found = s->output.find(needle) != std::string::npos;
+        pthread_mutex_unlock(&s->lock);
+        if (found) return true;
+        if (nl_now_ms() >= deadline) return false;
+        usleep(1000);
+    }
+}
+
+int nl_proc_threads(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    char line[256];
+    int n = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %d", &n) == 1) break;
+    fclose(f);
+    return n;
+}
+
+int nl_proc_fds(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    if (!d) return -1;
+    int n = 0;
+    while (struct dirent *e = readdir(d))
+        if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n;
+}
+
+bool nl_wait_until(bool (*pred)(void *), void *arg, int timeout_ms)
+{
+    uint64_t deadline = nl_now_ms() + (uint64_t)timeout_ms;
+    for (;;) {
+        if (pred(arg)) return true;
+        if (nl_now_ms() >= deadline) return false;
+        usleep(1000);
+    }
+}
