@@ -4,6 +4,8 @@
 #   PROGRAMS    programs to build into $(BUILD)/bin; PROG_SRCS_<prog> lists each one's own sources
 #   PKGS        extra pkg-config modules (jansson, liburing, libcrypto are always linked via common)
 #   TEST_LINKS_LIB  1 when the test binary links the graded objects (library exercises)
+#   PROG_EXTRA_LIBS extra archives for the programs, e.g. $(SUPPORT_LIB) for a demo that drives the
+#                   deterministic simulator of tests/support
 # then includes this file. `make -C <exercise>` builds the programs and the test binary.
 
 include $(dir $(lastword $(MAKEFILE_LIST)))config.mk
@@ -15,6 +17,7 @@ TEST_BIN := $(BUILD)/tests/$(EX_ID)/run_tests
 TEST_SRCS ?= $(wildcard $(TEST_DIR)/*.cpp)
 TEST_LINKS_LIB ?= 0
 PKGS ?=
+PROG_EXTRA_LIBS ?=
 
 ALL_PKGS := $(sort $(COMMON_PKGS) $(PKGS))
 EX_CXXFLAGS := $(CXXFLAGS) -I$(EX_DIR) $(call pkg_cflags,$(ALL_PKGS)) \
@@ -53,9 +56,9 @@ $(OBJ)/tests/%.o: $(TEST_DIR)/%.cpp
 # Program <p> = its own sources (default: main.cpp) + the graded objects + common.
 define program_rule
 PROG_SRCS_$(1) ?= main.cpp
-$(BUILD)/bin/$(1): $$(patsubst %.cpp,$(OBJ)/%.o,$$(PROG_SRCS_$(1))) $(LIB_OBJS) $(COMMON_LIB)
+$(BUILD)/bin/$(1): $$(patsubst %.cpp,$(OBJ)/%.o,$$(PROG_SRCS_$(1))) $(LIB_OBJS) $(COMMON_LIB) $(PROG_EXTRA_LIBS)
 	@mkdir -p $$(dir $$@)
-	$$(CXX) $$(LDFLAGS) $$(filter %.o,$$^) $(EX_LIBS) -o $$@
+	$$(CXX) $$(LDFLAGS) $$(filter %.o,$$^) $(PROG_EXTRA_LIBS) $(EX_LIBS) -o $$@
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
