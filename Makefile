@@ -8,6 +8,11 @@
 #   make SAN=address|thread|undefined <target>
 include mk/config.mk
 
+# Builds run two jobs at a time unless told otherwise (make -jN); the graders' runs stay in order.
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j2
+endif
+
 # An exercise is any folder with a spec.json; its id is its path from the root.
 EXERCISES := $(patsubst %/spec.json,%,$(sort $(wildcard ex*/spec.json exercises_5_4/*/spec.json)))
 MOULINETTE := $(BUILD)/bin/moulinette
@@ -34,7 +39,9 @@ unit-tests: unit-tests-bin moulinette-bin
 MOULINETTE_FLAGS = --jobs $(JOBS) $(if $(REPORT),--json $(REPORT)) $(if $(JUNIT),--junit $(JUNIT)) \
                    $(if $(GRADESCOPE),--gradescope $(GRADESCOPE)) $(if $(SHARD),--shard $(SHARD))
 
-test: all unit-tests
+# One step after the other: the unit tests, then the validation of every exercise.
+test: all
+	+@$(MAKE) --no-print-directory unit-tests
 	$(MOULINETTE) validate $(MOULINETTE_FLAGS) $(EX)
 
 moulinette: all

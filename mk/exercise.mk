@@ -12,7 +12,7 @@ include $(dir $(lastword $(MAKEFILE_LIST)))config.mk
 
 EX_DIR   := $(abspath $(CURDIR))
 OBJ      := $(BUILD)/obj/$(EX_ID)
-TEST_DIR := $(NETLAB_ROOT)/tests/$(EX_ID)
+TEST_DIR ?= $(NETLAB_ROOT)/tests/$(EX_ID)
 TEST_BIN := $(BUILD)/tests/$(EX_ID)/run_tests
 TEST_SRCS ?= $(wildcard $(TEST_DIR)/*.cpp)
 TEST_LINKS_LIB ?= 0
@@ -26,13 +26,18 @@ EX_CXXFLAGS := $(CXXFLAGS) -I$(EX_DIR) $(call pkg_cflags,$(ALL_PKGS)) \
 EX_LIBS := $(COMMON_LIB) $(call pkg_libs,$(ALL_PKGS))
 
 LIB_OBJS  := $(patsubst %.cpp,$(OBJ)/%.o,$(LIB_SRCS))
-TEST_OBJS := $(patsubst $(TEST_DIR)/%.cpp,$(OBJ)/tests/%.o,$(TEST_SRCS))
+# The suite's objects do not depend on the submission: the moulinette points TEST_OBJ_BUILD at the
+# main build so a mutant's build compiles only the graded sources.
+TEST_OBJ_BUILD ?= $(BUILD)
+TEST_OBJ  := $(TEST_OBJ_BUILD)/obj/$(EX_ID)/tests
+TEST_OBJS := $(patsubst $(TEST_DIR)/%.cpp,$(TEST_OBJ)/%.o,$(TEST_SRCS))
 PROG_BINS := $(addprefix $(BUILD)/bin/,$(PROGRAMS))
 
-.PHONY: all programs tests clean-ex
+.PHONY: all programs tests test-objs clean-ex
 all: programs tests
 programs: $(PROG_BINS)
 tests: $(if $(TEST_SRCS),$(TEST_BIN))
+test-objs: $(TEST_OBJS)
 
 # The shared libraries are built by their own Makefiles; the moulinette sets NETLAB_PREBUILT=1
 # after building them once, so parallel mutant builds never race on them.
@@ -49,7 +54,7 @@ $(OBJ)/%.o: $(EX_DIR)/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(EX_CXXFLAGS) -c $< -o $@
 
-$(OBJ)/tests/%.o: $(TEST_DIR)/%.cpp
+$(TEST_OBJ)/%.o: $(TEST_DIR)/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(EX_CXXFLAGS) $(call pkg_cflags,cmocka) -c $< -o $@
 
@@ -69,4 +74,4 @@ $(TEST_BIN): $(TEST_OBJS) $(if $(filter 1,$(TEST_LINKS_LIB)),$(LIB_OBJS)) $(SUPP
 clean-ex:
 	rm -rf $(OBJ) $(BUILD)/tests/$(EX_ID) $(PROG_BINS)
 
--include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+-include $(shell find $(OBJ) $(TEST_OBJ) -name '*.d' 2>/dev/null)

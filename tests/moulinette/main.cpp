@@ -1,0 +1,325 @@
+// main.cpp — the moulinette's command line: validate, grade, list, dist-student.
+#include "report.h"
+#include "runner.h"
+#include "spec.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <jansson.h>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#ifndef NETLAB_ROOT_DIR
+#define NETLAB_ROOT_DIR "."
+#endif
+#ifndef NETLAB_BUILD_DIR
+#define NETLAB_BUILD_DIR "build"
+#endif
+#ifndef NETLAB_SAN
+#define NETLAB_SAN ""
+#endif
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: moulinette validate [options] [EX ...]     reference 100/100, every mutant killed\n"
+            "       moulinette grade [options] EX DIR [DIR ...] grade the files handed in, in each DIR\n"
+            "       moulinette list                             exercises, tests and mutants\n"
+            "       moulinette dist-student OUTDIR              the pack without solutions or mutants\n"
+            "options: --jobs N  --json FILE  --junit FILE  --gradescope FILE  --shard I/N  --verbose\n"
+            "EX is an exercise id (its folder from the repository root), e.g. ex00_echo.\n");
+}
+
+struct cli {
+    std::string cmd;
+    std::vector<std::string> args;
+    std::string json, junit, gradescope;
+    int jobs = 2, shard_i = 1, shard_n = 1;
+    bool verbose = false;
+};
+
+static int parse_cli(int argc, char **argv, cli *c)
+{
+    if (argc < 2) return -1;
+    c->cmd = argv[1];
+    for (int i = 2; i < argc; i++) {
+        std::string a = argv[i];
+        auto value = [&](std::string *out) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "moulinette: %s needs a value\n", a.c_str());
+                return false;
+            }
+            *out = argv[++i];
+            return true;
+        };
+        std::string v;
+        if (a == "--json") { if (!value(&c->json)) return -1; }
+        else if (a == "--junit") { if (!value(&c->junit)) return -1; }
+        else if (a == "--gradescope") { if (!value(&c->gradescope)) return -1; }
+        else if (a == "--verbose") c->verbose = true;
+        else if (a == "--jobs") {
+            if (!value(&v)) return -1;
+            c->jobs = atoi(v.c_str());
+            if (c->jobs < 1 || c->jobs > 64) {
+                fprintf(stderr, "moulinette: --jobs takes 1..64, not '%s'\n", v.c_str());
+                return -1;
+            }
+        } else if (a == "--shard") {
+            if (!value(&v)) return -1;
+            if (sscanf(v.c_str(), "%d/%d", &c->shard_i, &c->shard_n) != 2 || c->shard_n < 1 || c->shard_i < 1 ||
+                c->shard_i > c->shard_n) {
+                fprintf(stderr, "moulinette: --shard takes I/N with 1 <= I <= N, not '%s'\n", v.c_str());
+                return -1;
+            }
+        } else if (a.rfind("--", 0) == 0) {
+            fprintf(stderr, "moulinette: unknown option %s\n", a.c_str());
+            return -1;
+        } else {
+            c->args.push_back(a);
+        }
+    }
+    return 0;
+}
+
+static std::string root_dir(void)
+{
+    const char *r = getenv("NETLAB_ROOT");
+    return r && *r ? r : NETLAB_ROOT_DIR;
+}
+
+static int ensure_libs(const mt_options &opt)
+{
+    std::string cmd = "make --no-print-directory -s -C '" + opt.root + "/common' BUILD='" + opt.build + "'" +
+                      (opt.san.empty() ? "" : " SAN=" + opt.san) + " all >&2";
+    if (system(cmd.c_str()) != 0) {
+        fprintf(stderr, "moulinette: building common/ failed (command: %s)\n", cmd.c_str());
+        return -1;
+    }
+    return 0;
+}
+
+// Compiles each exercise's suite objects once in the main build; every variant links them.
+static int ensure_test_objs(const mt_options &opt, const std::vector<mt_spec> &specs)
+{
+    for (const mt_spec &s : specs) {
+        std::string cmd = "make --no-print-directory -s -C '" + s.dir + "' NETLAB_ROOT='" + opt.root + "' BUILD='" +
+                          opt.build + "' NETLAB_PREBUILT=1" + (opt.san.empty() ? "" : " SAN=" + opt.san) + " test-objs >&2";
+        if (system(cmd.c_str()) != 0) {
+            fprintf(stderr, "moulinette: %s: its test suite does not compile (command: %s)\n", s.id.c_str(), cmd.c_str());
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int load_specs(const std::string &root, std::vector<std::string> ids, std::vector<mt_spec> *specs)
+{
+    if (ids.empty()) ids = mt_find_exercises(root);
+    specs->resize(ids.size());
+    int bad = 0;
+    for (size_t i = 0; i < ids.size(); i++) {
+        std::string id = ids[i];
+        while (!id.empty() && id.back() == '/') id.pop_back();
+        std::string err;
+        if (mt_spec_load(root, id, &(*specs)[i], &err) < 0) {
+            fprintf(stderr, "moulinette: %s\n", err.c_str());
+            bad++;
+        }
+    }
+    return bad ? -1 : 0;
+}
+
+static int write_reports(const cli &c, const std::vector<mt_exercise_run> &runs, bool grading)
+{
+    int rc = 0;
+    if (!c.json.empty()) rc |= mt_write_json(c.json, runs, grading);
+    if (!c.junit.empty()) rc |= mt_write_junit(c.junit, runs, grading);
+    return rc;
+}
+
+static int cmd_validate(const cli &c, const mt_options &opt)
+{
+    std::vector<mt_spec> specs;
+    if (load_specs(opt.root, c.args, &specs) < 0) return 2;
+    if (specs.empty()) {
+        fprintf(stderr, "moulinette: no exercise found under %s\n", opt.root.c_str());
+        return 2;
+    }
+    if (ensure_libs(opt) < 0 || ensure_test_objs(opt, specs) < 0) return 2;
+    std::vector<mt_variant> variants;
+    size_t k = 0;
+    for (const mt_spec &s : specs) {
+        std::vector<mt_variant> mine(1);
+        mine[0].spec = &s;
+        for (const mt_mutant &m : s.mutants) {
+            mt_variant v;
+            v.spec = &s;
+            v.kind = MT_MUTANT;
+            v.mutant = &m;
+            mine.push_back(v);
+        }
+        for (mt_variant &v : mine)
+            if ((int)(k++ % (size_t)c.shard_n) == c.shard_i - 1) variants.push_back(v);
+    }
+    if (mt_run_variants(opt, &variants) < 0) return 2;
+    std::vector<mt_exercise_run> runs;
+    for (const mt_spec &s : specs) {
+        mt_exercise_run ex{&s, {}};
+        for (mt_variant &v : variants)
+            if (v.spec == &s) ex.variants.push_back(&v);
+        if (!ex.variants.empty()) runs.push_back(ex);
+    }
+    bool color = isatty(1) && !getenv("NO_COLOR");
+    std::vector<std::string> problems;
+    int mutants = 0, killed = 0;
+    for (const mt_exercise_run &ex : runs) {
+        mt_print_validate(ex, color);
+        for (const std::string &p : mt_validate_problems(ex)) problems.push_back(p);
+        for (mt_variant *v : ex.variants)
+            if (v->kind == MT_MUTANT) {
+                mutants++;
+                killed += v->killed();
+            }
+        printf("\n");
+    }
+    if (!c.gradescope.empty()) {
+        for (mt_variant &v : variants)
+            if (v.kind == MT_REFERENCE) {
+                mt_write_gradescope(c.gradescope, v);
+                break;
+            }
+    }
+    int rc = write_reports(c, runs, false);
+    printf("%zu exercise(s), %d mutant(s), %d killed", runs.size(), mutants, killed);
+    if (c.shard_n > 1) printf(" (shard %d/%d)", c.shard_i, c.shard_n);
+    printf("\n");
+    for (const std::string &p : problems) printf("PROBLEM: %s\n", p.c_str());
+    // The plain closing line CI reads: every reference test and every mutant is one check.
+    int checks = 0, failed = (int)problems.size();
+    for (const mt_variant &v : variants) checks += v.kind == MT_MUTANT ? 1 : (int)v.results.size();
+    printf("moulinette: %d passed, %d failed\n", checks - failed, failed);
+    return problems.empty() && rc == 0 ? 0 : 1;
+}
+
+static int cmd_grade(const cli &c, const mt_options &opt)
+{
+    if (c.args.size() < 2) {
+        usage(stderr);
+        return 2;
+    }
+    std::vector<mt_spec> specs;
+    if (load_specs(opt.root, {c.args[0]}, &specs) < 0 || ensure_libs(opt) < 0 || ensure_test_objs(opt, specs) < 0)
+        return 2;
+    std::vector<mt_variant> variants;
+    for (size_t i = 1; i < c.args.size(); i++) {
+        if ((int)((i - 1) % (size_t)c.shard_n) != c.shard_i - 1) continue;
+        mt_variant v;
+        v.spec = &specs[0];
+        v.kind = MT_SUBMISSION;
+        char *abs = realpath(c.args[i].c_str(), nullptr);
+        if (!abs) {
+            fprintf(stderr, "moulinette: %s: no such folder\n", c.args[i].c_str());
+            return 2;
+        }
+        v.sub_dir = abs;
+        free(abs);
+        // The bonus is graded only when every bonus file is handed in.
+        v.bonus = !specs[0].bonus_files.empty();
+        for (const std::string &f : specs[0].bonus_files)
+            if (access((v.sub_dir + "/" + f).c_str(), R_OK) != 0) v.bonus = false;
+        variants.push_back(v);
+    }
+    if (!c.gradescope.empty() && variants.size() != 1) {
+        fprintf(stderr, "moulinette: --gradescope writes one submission's results: grade one DIR at a time\n");
+        return 2;
+    }
+    if (mt_run_variants(opt, &variants) < 0) return 2;
+    bool color = isatty(1) && !getenv("NO_COLOR"), all_pass = true;
+    mt_exercise_run ex{&specs[0], {}};
+    for (mt_variant &v : variants) {
+        mt_print_grade(v, color);
+        all_pass &= v.score() >= specs[0].passing_score;
+        ex.variants.push_back(&v);
+    }
+    if (!c.gradescope.empty()) mt_write_gradescope(c.gradescope, variants[0]);
+    write_reports(c, {ex}, true);
+    return all_pass ? 0 : 1;
+}
+
+static int cmd_list(const mt_options &opt)
+{
+    std::vector<mt_spec> specs;
+    int rc = load_specs(opt.root, {}, &specs) < 0 ? 1 : 0;
+    for (const mt_spec &s : specs) {
+        if (s.id.empty()) continue;
+        printf("%s — %s (passing %d)\n", s.id.c_str(), s.title.c_str(), s.passing_score);
+        for (const mt_test &t : s.tests) printf("  %-36s %3d %s%s\n", t.name.c_str(), t.points, t.category.c_str(), t.bonus ? " (bonus)" : "");
+        for (const mt_mutant &m : s.mutants) printf("  mutant %-29s %s\n", m.id.c_str(), m.why.c_str());
+    }
+    return rc;
+}
+
+// The student pack: every tracked file but the reference solutions and the mutants.
+static int cmd_dist_student(const cli &c, const mt_options &opt)
+{
+    if (c.args.size() != 1) {
+        usage(stderr);
+        return 2;
+    }
+    std::vector<mt_spec> specs;
+    if (load_specs(opt.root, {}, &specs) < 0) return 2;
+    std::string out = c.args[0];
+    std::string cmd = "set -e; rm -rf '" + out + "'; mkdir -p '" + out + "'; cd '" + opt.root +
+                      "'; git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t '" + out + "'";
+    for (const mt_spec &s : specs) {
+        for (const std::string &f : s.files) cmd += "; rm -f '" + out + "/" + s.id + "/" + f + "'";
+        for (const std::string &f : s.bonus_files) cmd += "; rm -f '" + out + "/" + s.id + "/" + f + "'";
+        cmd += "; rm -rf '" + out + "/" + s.id + "/mutants'";
+    }
+    if (system(cmd.c_str()) != 0) {
+        fprintf(stderr, "moulinette: dist-student failed (is %s a git checkout?)\n", opt.root.c_str());
+        return 1;
+    }
+    for (const mt_spec &s : specs) {  // the pack's spec.json lists no mutants: their patches are gone
+        std::string path = out + "/" + s.id + "/spec.json";
+        json_t *j = json_load_file(path.c_str(), 0, nullptr);
+        if (!j) continue;
+        json_object_set_new(j, "mutants", json_array());
+        json_dump_file(j, path.c_str(), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_decref(j);
+    }
+    printf("student pack written to %s (%zu exercises; reference solutions and mutants removed)\n", out.c_str(), specs.size());
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    cli c;
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
+        usage(stdout);
+        return 0;
+    }
+    if (parse_cli(argc, argv, &c) < 0) {
+        usage(stderr);
+        return 2;
+    }
+    mt_options opt;
+    opt.root = root_dir();
+    const char *b = getenv("NETLAB_BUILD");
+    opt.build = b && *b ? b : NETLAB_BUILD_DIR;
+    opt.san = NETLAB_SAN;
+    opt.jobs = c.jobs;
+    opt.verbose = c.verbose;
+    opt.progress = isatty(2) != 0;
+    setvbuf(stdout, nullptr, _IOLBF, 0);
+    if (c.cmd == "list") return cmd_list(opt);
+    if (c.cmd == "dist-student") return cmd_dist_student(c, opt);
+    if (c.cmd != "validate" && c.cmd != "grade") {
+        fprintf(stderr, "moulinette: unknown command '%s'\n", c.cmd.c_str());
+        usage(stderr);
+        return 2;
+    }
+    return c.cmd == "validate" ? cmd_validate(c, opt) : cmd_grade(c, opt);
+}

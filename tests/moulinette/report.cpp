@@ -1,0 +1,246 @@
+// report.cpp — human output first (a points table, a mutants × tests matrix), then machine formats.
+#include "report.h"
+
+#include <cstdio>
+#include <jansson.h>
+
+static const char *paint(bool color, const char *code) { return color ? code : ""; }
+#define GREEN paint(color, "\033[32m")
+#define RED paint(color, "\033[31m")
+#define BOLD paint(color, "\033[1m")
+#define DIM paint(color, "\033[2m")
+#define RESET paint(color, "\033[0m")
+
+static std::string variant_name(const mt_variant &v)
+{
+    if (v.kind == MT_MUTANT) return v.mutant->id;
+    if (v.kind == MT_SUBMISSION) return v.sub_dir;
+    return "reference";
+}
+
+static void print_table(const mt_variant &v, bool color)
+{
+    if (!v.build_error.empty()) printf("  %s%s%s\n", RED, v.build_error.c_str(), RESET);
+    for (const mt_result &r : v.results) {
+        const char *mark = r.passed ? "ok" : (r.ran ? "FAIL" : "--");
+        printf("  %-34s %s%3d%s %s%-4s%s %6ld ms  %s\n", r.test->name.c_str(), r.test->bonus ? "+" : " ",
+               r.test->points, r.test->bonus ? "b" : " ", r.passed ? GREEN : RED, mark, RESET, r.ms,
+               r.passed ? "" : r.detail.c_str());
+    }
+    if (!v.spec->forbidden_symbols.empty() && v.built)
+        printf("  %-34s       %s%-4s%s           %s\n", "norm", v.norm_error.empty() ? GREEN : RED,
+               v.norm_error.empty() ? "ok" : "FAIL", RESET, v.norm_error.c_str());
+}
+
+void mt_print_grade(const mt_variant &v, bool color)
+{
+    printf("%s== %s — %s ==%s\n", BOLD, v.spec->id.c_str(), v.spec->title.c_str(), RESET);
+    printf("  submission: %s\n", v.sub_dir.c_str());
+    print_table(v, color);
+    int score = v.score();
+    bool pass = score >= v.spec->passing_score;
+    printf("  %stotal: %d/%d%s (passing score %d: %s%s%s)%s\n", BOLD, score, mt_spec_max_points(*v.spec), RESET,
+           v.spec->passing_score, pass ? GREEN : RED, pass ? "PASSED" : "FAILED", RESET,
+           v.norm_error.empty() ? "" : " — the norm failed, so the total is 0");
+}
+
+void mt_print_validate(const mt_exercise_run &ex, bool color)
+{
+    const mt_spec &s = *ex.spec;
+    printf("%s== %s — %s (passing %d) ==%s\n", BOLD, s.id.c_str(), s.title.c_str(), s.passing_score, RESET);
+    for (mt_variant *v : ex.variants) {
+        if (v->kind != MT_REFERENCE) continue;
+        printf("reference: %s%d/%d%s\n", v->score() == 100 ? GREEN : RED, v->score(), mt_spec_max_points(s), RESET);
+        print_table(*v, color);
+    }
+    bool any = false;
+    for (mt_variant *v : ex.variants) any |= v->kind == MT_MUTANT;
+    if (!any) return;
+    printf("mutants × tests (x = the test failed: it caught the mutant):\n  %-26s", "");
+    for (size_t i = 0; i < s.tests.size(); i++) printf("%3zu", i + 1);
+    printf("   score  verdict\n");
+    for (mt_variant *v : ex.variants) {
+        if (v->kind != MT_MUTANT) continue;
+        printf("  %-26s", v->mutant->id.c_str());
+        for (const mt_result &r : v->results)
+            printf("%s%3s%s", r.passed ? DIM : RED, r.passed ? "." : (r.ran ? "x" : "-"), RESET);
+        const char *verdict = !v->built ? "ERROR" : (v->killed() ? (v->score() < s.passing_score ? "killed, rejected" : "killed") : "SURVIVED");
+        printf("   %5d  %s%s%s%s\n", v->score(), v->killed() ? GREEN : RED, verdict, RESET,
+               v->norm_error.empty() ? "" : " (norm)");
+        if (!v->built) printf("      %s\n", v->build_error.c_str());
+    }
+    printf("  tests:");
+    for (size_t i = 0; i < s.tests.size(); i++)
+        printf(" %zu=%s%s", i + 1, s.tests[i].name.c_str(), s.tests[i].bonus ? "(bonus)" : "");
+    printf("\n");
+}
+
+std::vector<std::string> mt_validate_problems(const mt_exercise_run &ex)
+{
+    std::vector<std::string> out;
+    for (mt_variant *v : ex.variants) {
+        if (v->kind == MT_REFERENCE) {
+            if (!v->built) out.push_back(ex.spec->id + ": the reference does not build");
+            else if (v->score() != 100) out.push_back(ex.spec->id + ": the reference scores " + std::to_string(v->score()) + "/100");
+            for (const mt_result &r : v->results)
+                if (r.test->bonus && !r.passed) out.push_back(ex.spec->id + ": the bonus reference fails " + r.test->name);
+            if (!v->norm_error.empty()) out.push_back(ex.spec->id + ": the reference breaks the norm: " + v->norm_error);
+        } else if (v->kind == MT_MUTANT) {
+            if (!v->built) out.push_back(ex.spec->id + ": mutant " + v->mutant->id + ": " + v->build_error.substr(0, v->build_error.find('\n')));
+            else if (!v->killed()) out.push_back(ex.spec->id + ": mutant " + v->mutant->id + " survives every test");
+        }
+    }
+    return out;
+}
+
+static json_t *tests_json(const mt_variant &v, bool bonus)
+{
+    json_t *arr = json_array();
+    for (const mt_result &r : v.results) {
+        if (r.test->bonus != bonus) continue;
+        json_t *t = json_pack("{s:s, s:i, s:b, s:i}", "name", r.test->name.c_str(), "points", r.test->points, "passed",
+                              r.passed, "ms", (json_int_t)r.ms);
+        if (!r.passed) json_object_set_new(t, "detail", json_string(r.detail.c_str()));
+        json_array_append_new(arr, t);
+    }
+    return arr;
+}
+
+static json_t *failed_tests(const mt_variant &v)
+{
+    json_t *arr = json_array();
+    for (const mt_result &r : v.results)
+        if (r.ran && !r.passed) json_array_append_new(arr, json_string(r.test->name.c_str()));
+    if (!v.norm_error.empty()) json_array_append_new(arr, json_string("norm"));
+    return arr;
+}
+
+static json_t *variant_json(const mt_variant &v)
+{
+    json_t *o = json_pack("{s:i, s:i, s:b, s:o}", "score", v.score(), "max", mt_spec_max_points(*v.spec), "passed",
+                          v.score() >= (v.kind == MT_REFERENCE ? 100 : v.spec->passing_score), "tests", tests_json(v, false));
+    json_object_set_new(o, "norm", json_pack("{s:b, s:s}", "passed", v.norm_error.empty(), "detail", v.norm_error.c_str()));
+    if (!v.built) json_object_set_new(o, "build_error", json_string(v.build_error.c_str()));
+    return o;
+}
+
+int mt_write_json(const std::string &path, const std::vector<mt_exercise_run> &runs, bool grading)
+{
+    json_t *exs = json_array();
+    for (const mt_exercise_run &ex : runs) {
+        json_t *e = json_pack("{s:s, s:i}", "id", ex.spec->id.c_str(), "passing_score", ex.spec->passing_score);
+        json_t *mutants = json_array(), *subs = json_array();
+        bool has_bonus = false;
+        for (const mt_test &t : ex.spec->tests) has_bonus |= t.bonus;
+        for (mt_variant *v : ex.variants) {
+            if (v->kind == MT_REFERENCE) {
+                json_object_set_new(e, "reference", variant_json(*v));
+                if (has_bonus) {
+                    bool ok = v->built;
+                    for (const mt_result &r : v->results)
+                        if (r.test->bonus) ok &= r.passed;
+                    json_object_set_new(e, "bonus_reference", json_pack("{s:b, s:o}", "passed", ok, "tests", tests_json(*v, true)));
+                }
+            } else if (v->kind == MT_MUTANT) {
+                json_t *m = json_pack("{s:s, s:b, s:b, s:i, s:o}", "id", v->mutant->id.c_str(), "killed", v->killed(),
+                                      "rejected", v->built && v->score() < ex.spec->passing_score, "score", v->score(),
+                                      "failed_tests", failed_tests(*v));
+                if (!v->built) json_object_set_new(m, "error", json_string(v->build_error.c_str()));
+                json_array_append_new(mutants, m);
+            } else {
+                json_t *s = variant_json(*v);
+                json_object_set_new(s, "dir", json_string(v->sub_dir.c_str()));
+                json_object_set_new(s, "passed", json_boolean(v->score() >= ex.spec->passing_score));
+                json_object_set_new(s, "bonus_tests", tests_json(*v, true));
+                json_array_append_new(subs, s);
+            }
+        }
+        if (grading) json_object_set_new(e, "submissions", subs);
+        else json_decref(subs);
+        if (!grading) json_object_set_new(e, "mutants", mutants);
+        else json_decref(mutants);
+        json_array_append_new(exs, e);
+    }
+    json_t *root = json_pack("{s:o}", "exercises", exs);
+    int rc = json_dump_file(root, path.c_str(), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (rc < 0) fprintf(stderr, "moulinette: cannot write %s\n", path.c_str());
+    return rc;
+}
+
+static std::string xml_escape(const std::string &s)
+{
+    std::string o;
+    for (unsigned char c : s) {
+        if (c == '&') o += "&amp;";
+        else if (c == '<') o += "&lt;";
+        else if (c == '>') o += "&gt;";
+        else if (c == '"') o += "&quot;";
+        else if (c < 0x20 && c != '\n' && c != '\t') o += ' ';
+        else o += (char)c;
+    }
+    return o;
+}
+
+int mt_write_junit(const std::string &path, const std::vector<mt_exercise_run> &runs, bool grading)
+{
+    FILE *f = fopen(path.c_str(), "w");
+    if (!f) {
+        fprintf(stderr, "moulinette: cannot write %s\n", path.c_str());
+        return -1;
+    }
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    for (const mt_exercise_run &ex : runs) {
+        for (mt_variant *v : ex.variants) {
+            std::string suite = ex.spec->id + "/" + variant_name(*v);
+            if (v->kind == MT_MUTANT) {
+                // A mutant is one test case: it passes when the suite catches the mutant.
+                fprintf(f, "  <testsuite name=\"%s\" tests=\"1\" failures=\"%d\">\n", xml_escape(suite).c_str(), v->killed() ? 0 : 1);
+                fprintf(f, "    <testcase classname=\"%s\" name=\"mutant %s is killed\">", xml_escape(ex.spec->id).c_str(),
+                        xml_escape(v->mutant->id).c_str());
+                if (!v->killed())
+                    fprintf(f, "<failure message=\"%s\"/>", xml_escape(v->built ? "survived every test" : v->build_error).c_str());
+                fprintf(f, "</testcase>\n  </testsuite>\n");
+                continue;
+            }
+            int failures = 0;
+            for (const mt_result &r : v->results) failures += !r.passed && (r.ran || !v->built);
+            fprintf(f, "  <testsuite name=\"%s\" tests=\"%zu\" failures=\"%d\">\n", xml_escape(suite).c_str(), v->results.size(), failures);
+            for (const mt_result &r : v->results) {
+                fprintf(f, "    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\">", xml_escape(suite).c_str(),
+                        xml_escape(r.test->name).c_str(), r.ms / 1000.0);
+                if (!r.passed && (r.ran || !v->built)) fprintf(f, "<failure message=\"%s\"/>", xml_escape(r.detail).c_str());
+                else if (!r.ran) fprintf(f, "<skipped message=\"%s\"/>", xml_escape(r.detail).c_str());
+                fprintf(f, "</testcase>\n");
+            }
+            if (!v->spec->forbidden_symbols.empty()) {
+                fprintf(f, "    <testcase classname=\"%s\" name=\"norm\">", xml_escape(suite).c_str());
+                if (!v->norm_error.empty()) fprintf(f, "<failure message=\"%s\"/>", xml_escape(v->norm_error).c_str());
+                fprintf(f, "</testcase>\n");
+            }
+            fprintf(f, "  </testsuite>\n");
+        }
+    }
+    (void)grading;
+    fprintf(f, "</testsuites>\n");
+    return fclose(f);
+}
+
+int mt_write_gradescope(const std::string &path, const mt_variant &v)
+{
+    json_t *tests = json_array();
+    for (const mt_result &r : v.results) {
+        json_t *t = json_pack("{s:s, s:i, s:i, s:s, s:s}", "name", r.test->name.c_str(), "score",
+                              r.passed && v.norm_error.empty() ? r.test->points : 0, "max_score", r.test->points, "status",
+                              r.passed ? "passed" : "failed", "output", r.passed ? "" : r.detail.c_str());
+        if (r.test->bonus) json_object_set_new(t, "tags", json_pack("[s]", "bonus"));
+        json_array_append_new(tests, t);
+    }
+    std::string out = v.build_error.empty() ? "" : v.build_error + "\n";
+    if (!v.norm_error.empty()) out += "Norm: " + v.norm_error + " — the total is 0.\n";
+    json_t *root = json_pack("{s:i, s:s, s:o}", "score", v.score(), "output", out.c_str(), "tests", tests);
+    int rc = json_dump_file(root, path.c_str(), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (rc < 0) fprintf(stderr, "moulinette: cannot write %s\n", path.c_str());
+    return rc;
+}

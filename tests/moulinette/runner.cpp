@@ -1,0 +1,349 @@
+// runner.cpp — one task queue, N worker threads (one sandbox uid each). A build task, when it
+// succeeds, queues one task per test of its variant, so tests of one build also run in parallel.
+#include "runner.h"
+#include "sandbox.h"
+
+#include <cerrno>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <fcntl.h>
+#include <functional>
+#include <mutex>
+#include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int mt_variant::score() const
+{
+    if (!norm_error.empty()) return 0;
+    int s = 0;
+    for (const mt_result &r : results)
+        if (r.passed && !r.test->bonus) s += r.test->points;
+    return s;
+}
+
+bool mt_variant::all_passed() const
+{
+    if (!built || !norm_error.empty()) return false;
+    for (const mt_result &r : results)
+        if (r.ran && !r.passed) return false;
+    return true;
+}
+
+bool mt_variant::killed() const { return built && !all_passed(); }
+
+namespace {
+
+struct pool {
+    std::mutex lock;
+    std::condition_variable cv;
+    std::deque<std::function<void(int)>> tasks;
+    int outstanding = 0;      // queued + running
+    int done_tests = 0, total_tests = 0;
+};
+
+struct shared_state {
+    const mt_options *opt;
+    pool p;
+    std::string tmp;          // private temporary root
+    int counter = 0;
+    bool root_mode = false;   // running as root: one uid per slot
+};
+
+const uid_t SLOT_UID_BASE = 61000;
+
+std::string shell_quote(const std::string &s)
+{
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+// Runs a shell command as the grader (builds, patches), output to log, with a time limit.
+int run_cmd(const std::string &cmd, const std::string &cwd, const std::string &log, int timeout_s, std::string *tail)
+{
+    mt_limits lim;
+    lim.timeout_s = timeout_s;
+    lim.limit_as = false;
+    lim.fsize = 256ull << 20;
+    std::vector<std::string> env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"};
+    for (const char *k : {"HOME", "CXX", "PKG_CONFIG_PATH"})
+        if (const char *v = getenv(k)) env.push_back(std::string(k) + "=" + v);
+    mt_run r = mt_sandbox_run({"/bin/sh", "-c", cmd}, cwd, env, log, lim);
+    *tail = r.log_tail;
+    if (r.outcome == MT_EXITED && r.code == 0) return 0;
+    if (r.outcome != MT_EXITED) *tail += "\n[" + mt_describe(r, timeout_s) + "]";
+    return -1;
+}
+
+std::string last_lines(const std::string &text, int n)
+{
+    size_t pos = text.size();
+    while (n-- > 0 && pos > 0) {
+        size_t p = text.rfind('\n', pos > 1 ? pos - 2 : 0);
+        if (p == std::string::npos) {
+            pos = 0;
+            break;
+        }
+        pos = p + 1;
+    }
+    return text.substr(pos);
+}
+
+void check_norm(const mt_options &opt, mt_variant *v, const std::string &build)
+{
+    (void)opt;
+    if (v->spec->forbidden_symbols.empty()) return;
+    std::vector<std::string> files = v->spec->files;
+    if (v->bonus) files.insert(files.end(), v->spec->bonus_files.begin(), v->spec->bonus_files.end());
+    for (const std::string &f : files) {
+        if (f.size() < 4 || f.substr(f.size() - 4) != ".cpp") continue;  // headers have no object
+        std::string obj = build + "/obj/" + v->spec->id + "/" + f.substr(0, f.size() - 4) + ".o";
+        FILE *p = popen(("nm -u " + shell_quote(obj) + " 2>/dev/null").c_str(), "r");
+        if (!p) continue;
+        char line[512];
+        while (fgets(line, sizeof line, p)) {
+            char sym[480];
+            if (sscanf(line, " U %479s", sym) != 1) continue;
+            std::string s = sym;
+            size_t at = s.find('@');
+            if (at != std::string::npos) s.resize(at);
+            for (const std::string &pat : v->spec->forbidden_symbols) {
+                bool hit = pat.back() == '*' ? s.rfind(pat.substr(0, pat.size() - 1), 0) == 0 : s == pat;
+                if (hit && v->norm_error.empty()) v->norm_error = "uses forbidden symbol '" + s + "' (in " + f + ")";
+            }
+        }
+        pclose(p);
+    }
+}
+
+void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &build, int slot)
+{
+    const mt_options &opt = *st->opt;
+    mt_result &res = v->results[idx];
+    const mt_test &t = *res.test;
+    int n;
+    {
+        std::lock_guard<std::mutex> g(st->p.lock);
+        n = st->counter++;
+    }
+    std::string dir = st->tmp + "/t" + std::to_string(n);
+    mkdir(dir.c_str(), 0700);
+    mt_limits lim;
+    lim.timeout_s = t.timeout_s ? t.timeout_s : v->spec->timeout_s;
+    lim.limit_as = opt.san.empty();
+    lim.uid = st->root_mode ? SLOT_UID_BASE + (uid_t)slot : 0;
+    if (lim.uid && chown(dir.c_str(), lim.uid, lim.uid) < 0) {
+        res.detail = std::string("grader: cannot prepare the test folder: ") + strerror(errno);
+        return;
+    }
+    char nonce[33];
+    FILE *ur = fopen("/dev/urandom", "r");
+    unsigned char raw[16] = {0};
+    if (!ur || fread(raw, 1, sizeof raw, ur) != sizeof raw) {
+        if (ur) fclose(ur);
+        res.detail = "grader: cannot read /dev/urandom";
+        return;
+    }
+    fclose(ur);
+    for (int i = 0; i < 16; i++) snprintf(nonce + 2 * i, 3, "%02x", raw[i]);
+    std::string result_file = dir + "/.netlab_result";
+    std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + dir, "TMPDIR=" + dir,
+                                    "LANG=C.UTF-8", "NO_COLOR=1", "NETLAB_BIN_DIR=" + build + "/bin",
+                                    "NETLAB_RESULT_FILE=" + result_file, std::string("NETLAB_NONCE=") + nonce};
+    for (const char *k : {"ASAN_OPTIONS", "TSAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "NETLAB_LOG"})
+        if (const char *val = getenv(k)) env.push_back(std::string(k) + "=" + val);
+    std::string bin = build + "/tests/" + v->spec->id + "/run_tests";
+    mt_run r = mt_sandbox_run({bin, "--test", t.name}, dir, env, dir + "/.log", lim);
+    std::string token = mt_read_tail(result_file, 200);
+    res.ran = true;
+    res.ms = r.ms;
+    res.passed = r.outcome == MT_EXITED && r.code == 0 && token == std::string("pass ") + nonce + "\n";
+    if (!res.passed) {
+        res.detail = mt_describe(r, lim.timeout_s);
+        if (r.outcome == MT_EXITED && r.code == 0)
+            res.detail = "exited 0 before the test finished (no result token)";
+        // The most useful line of the log: CMocka's first error, else a failure summary, else the end.
+        std::string why, summary, line;
+        for (size_t i = 0; i <= r.log_tail.size(); i++) {
+            if (i == r.log_tail.size() || r.log_tail[i] == '\n') {
+                bool error = line.find("[  ERROR   ]") != std::string::npos || line.find("rror:") != std::string::npos ||
+                             line.find("Failure") != std::string::npos || line.find("Sanitizer") != std::string::npos;
+                if (error && why.empty()) why = line;
+                if (line.find("FAIL") != std::string::npos) summary = line;
+                line.clear();
+            } else {
+                line += r.log_tail[i];
+            }
+        }
+        if (why.empty()) why = summary.empty() ? last_lines(r.log_tail, 1) : summary;
+        while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
+        if (why.size() > 240) why = why.substr(0, 240) + "...";
+        if (!why.empty()) res.detail += ": " + why;
+    }
+    if (opt.verbose) fprintf(stderr, "--- %s %s ---\n%s\n", v->spec->id.c_str(), t.name.c_str(), r.log_tail.c_str());
+    std::string ignored;
+    run_cmd("rm -rf " + shell_quote(dir), "/", "/dev/null", 120, &ignored);
+}
+
+void push(pool *p, std::function<void(int)> fn)
+{
+    std::lock_guard<std::mutex> g(p->lock);
+    p->tasks.push_back(std::move(fn));
+    p->outstanding++;
+    p->cv.notify_one();
+}
+
+void build_variant(shared_state *st, mt_variant *v, int slot)
+{
+    (void)slot;
+    const mt_options &opt = *st->opt;
+    int n;
+    {
+        std::lock_guard<std::mutex> g(st->p.lock);
+        n = st->counter++;
+    }
+    // Mirror the exercise's place in the tree (relative includes such as ../mk/exercise.mk keep
+    // working) with mk/ linked to the real one; NETLAB_ROOT points the rest at the real tree.
+    std::string base = st->tmp + "/v" + std::to_string(n), tree = base + "/tree", src = tree + "/" + v->spec->id,
+                build = base + "/build", log = base + "/build.log", tail;
+    mkdir(base.c_str(), 0755);
+    std::string cmd = "mkdir -p " + shell_quote(src) + " && ln -s " + shell_quote(opt.root + "/mk") + " " +
+                      shell_quote(tree + "/mk") + " && cp -a " + shell_quote(v->spec->dir) + "/. " + shell_quote(src);
+    if (v->kind == MT_MUTANT) cmd += " && patch -s -p1 --no-backup-if-mismatch -d " + shell_quote(src) + " < " +
+                                     shell_quote(v->spec->dir + "/" + v->mutant->patch);
+    if (v->kind == MT_SUBMISSION) {
+        std::vector<std::string> files = v->spec->files;
+        if (v->bonus) files.insert(files.end(), v->spec->bonus_files.begin(), v->spec->bonus_files.end());
+        for (const std::string &f : files)
+            cmd += " && { test -f " + shell_quote(v->sub_dir + "/" + f) + " || { echo 'missing file: " + f +
+                   " (spec.json files)'; exit 1; }; } && cp " + shell_quote(v->sub_dir + "/" + f) + " " +
+                   shell_quote(src + "/" + f);
+    }
+    if (run_cmd(cmd, "/", log, 60, &tail) < 0) {
+        v->build_error = (v->kind == MT_MUTANT ? "patch does not apply: " : "cannot prepare the sources: ") +
+                         last_lines(tail, 6);
+    } else {
+        std::string make = "make --no-print-directory -C " + shell_quote(src) + " NETLAB_ROOT=" + shell_quote(opt.root) +
+                           " BUILD=" + shell_quote(build) + " COMMON_BUILD=" + shell_quote(opt.build) +
+                           " TEST_OBJ_BUILD=" + shell_quote(opt.build) +
+                           " NETLAB_PREBUILT=1 BONUS=" + (v->bonus ? "1" : "0") +
+                           (opt.san.empty() ? "" : " SAN=" + opt.san) + " all";
+        if (run_cmd(make, "/", log, 900, &tail) < 0) v->build_error = "build failed:\n" + last_lines(tail, 12);
+    }
+    if (!v->build_error.empty()) {
+        for (mt_result &r : v->results) r.detail = "not run: " + std::string(v->kind == MT_MUTANT ? "mutant " : "") + "build failed";
+        std::lock_guard<std::mutex> g(st->p.lock);
+        st->p.done_tests += (int)v->results.size();
+        return;
+    }
+    v->built = true;
+    check_norm(opt, v, build);
+    for (size_t i = 0; i < v->results.size(); i++) {
+        if (v->results[i].test->bonus && !v->bonus) {
+            v->results[i].detail = "not run: bonus not handed in";
+            std::lock_guard<std::mutex> g(st->p.lock);
+            st->p.done_tests++;
+            continue;
+        }
+        push(&st->p, [st, v, i, build](int s) {
+            run_test(st, v, i, build, s);
+            std::lock_guard<std::mutex> g(st->p.lock);
+            st->p.done_tests++;
+        });
+    }
+}
+
+struct worker_arg {
+    shared_state *st;
+    int slot;
+};
+
+void *worker_main(void *arg)
+{
+    worker_arg *wa = (worker_arg *)arg;
+    pool *p = &wa->st->p;
+    for (;;) {
+        std::function<void(int)> fn;
+        {
+            std::unique_lock<std::mutex> g(p->lock);
+            p->cv.wait(g, [p] { return !p->tasks.empty() || p->outstanding == 0; });
+            if (p->tasks.empty()) return nullptr;
+            fn = std::move(p->tasks.front());
+            p->tasks.pop_front();
+        }
+        fn(wa->slot);
+        std::lock_guard<std::mutex> g(p->lock);
+        if (--p->outstanding == 0) p->cv.notify_all();
+        else p->cv.notify_all();
+    }
+}
+
+}  // namespace
+
+int mt_run_variants(const mt_options &opt, std::vector<mt_variant> *variants)
+{
+    shared_state st;
+    st.opt = &opt;
+    st.root_mode = geteuid() == 0;
+    umask(022);
+    // Orphans of a test (a server it forgot) are re-parented to us and reaped, never left as zombies.
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    const char *tmpdir = getenv("TMPDIR");
+    std::string tmpl = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/moulinette.XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    if (!mkdtemp(buf.data())) {
+        fprintf(stderr, "moulinette: cannot create a temporary folder in %s: %s\n", tmpl.c_str(), strerror(errno));
+        return -1;
+    }
+    st.tmp = buf.data();
+    chmod(st.tmp.c_str(), 0755);  // the sandbox uids must reach the builds inside
+    for (mt_variant &v : *variants) {
+        v.results.clear();
+        for (const mt_test &t : v.spec->tests) {
+            mt_result r;
+            r.test = &t;
+            v.results.push_back(r);
+        }
+        st.p.total_tests += (int)v.results.size();
+    }
+    for (mt_variant &v : *variants) {
+        mt_variant *vp = &v;
+        shared_state *sp = &st;
+        push(&st.p, [sp, vp](int slot) { build_variant(sp, vp, slot); });
+    }
+    int jobs = opt.jobs < 1 ? 1 : opt.jobs;
+    std::vector<pthread_t> threads((size_t)jobs);
+    std::vector<worker_arg> args((size_t)jobs);
+    for (int i = 0; i < jobs; i++) {
+        args[(size_t)i] = worker_arg{&st, i};
+        pthread_create(&threads[(size_t)i], nullptr, worker_main, &args[(size_t)i]);
+    }
+    if (opt.progress) {
+        for (;;) {
+            int done, total, outstanding;
+            {
+                std::unique_lock<std::mutex> g(st.p.lock);
+                st.p.cv.wait_for(g, std::chrono::milliseconds(200));
+                done = st.p.done_tests;
+                total = st.p.total_tests;
+                outstanding = st.p.outstanding;
+            }
+            fprintf(stderr, "\r  running tests: %d/%d ", done, total);
+            if (outstanding == 0) break;
+        }
+        fprintf(stderr, "\r\033[K");
+    }
+    for (pthread_t t : threads) pthread_join(t, nullptr);
+    std::string tail;
+    run_cmd("rm -rf " + shell_quote(st.tmp), "/", "/dev/null", 300, &tail);
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    return 0;
+}

@@ -1,0 +1,45 @@
+// runner.h — builds variants (reference, mutants, submissions) in temporary copies and runs their
+// tests in the sandbox, spreading the work over --jobs worker slots.
+#pragma once
+#include "spec.h"
+
+#include <string>
+#include <vector>
+
+enum mt_variant_kind { MT_REFERENCE, MT_MUTANT, MT_SUBMISSION };
+
+struct mt_result {
+    const mt_test *test = nullptr;
+    bool ran = false;
+    bool passed = false;
+    long ms = 0;
+    std::string detail;    // why it failed, or why it did not run
+};
+
+struct mt_variant {
+    const mt_spec *spec = nullptr;
+    mt_variant_kind kind = MT_REFERENCE;
+    const mt_mutant *mutant = nullptr;   // MT_MUTANT
+    std::string sub_dir;                 // MT_SUBMISSION: the student's folder
+    bool bonus = true;                   // built with the bonus files
+    bool built = false;
+    std::string build_error;             // patch or build failure, with the tail of its log
+    std::string norm_error;              // empty when no forbidden symbol is used
+    std::vector<mt_result> results;      // one per spec test, same order
+
+    int score() const;                   // base points passed (0 when the norm fails)
+    bool all_passed() const;             // every test that ran passed, nothing failed to build
+    bool killed() const;                 // mutant: at least one test (or the norm) failed
+};
+
+struct mt_options {
+    std::string root;          // repository root
+    std::string build;         // the main build folder (common libs, moulinette)
+    std::string san;           // sanitizer of this build ("" for none)
+    int jobs = 2;
+    bool verbose = false;
+    bool progress = false;     // a live progress line on the terminal
+};
+
+// Builds and runs every variant; fills their results. Returns 0, or -1 if the grader itself failed.
+int mt_run_variants(const mt_options &opt, std::vector<mt_variant> *variants);

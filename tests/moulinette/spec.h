@@ -1,0 +1,39 @@
+// spec.h — an exercise's spec.json, loaded and checked (every error names the file and the field).
+#pragma once
+#include <string>
+#include <vector>
+
+struct mt_test {
+    std::string name;
+    int points = 0;
+    std::string category;
+    int timeout_s = 0;      // 0: the exercise's default
+    bool bonus = false;
+};
+
+struct mt_mutant {
+    std::string id;
+    std::string patch;      // path relative to the exercise folder
+    std::string category;
+    std::string why;
+};
+
+struct mt_spec {
+    std::string id;         // path from the repository root, e.g. ex00_echo
+    std::string dir;        // absolute folder of the exercise
+    std::string title;
+    std::vector<std::string> files, bonus_files;
+    int passing_score = 70;
+    int timeout_s = 30;
+    std::vector<mt_test> tests;        // base tests then bonus tests (bonus = true)
+    std::vector<std::string> forbidden_symbols;
+    std::vector<mt_mutant> mutants;
+};
+
+// Loads <root>/<id>/spec.json. Returns 0, or -1 with a message in *err.
+int mt_spec_load(const std::string &root, const std::string &id, mt_spec *spec, std::string *err);
+
+// Every exercise id under root (folders ex*/ and exercises_5_4/*/ holding a spec.json), sorted.
+std::vector<std::string> mt_find_exercises(const std::string &root);
+
+int mt_spec_max_points(const mt_spec &spec);   // sum of base test points (100 when valid)
