@@ -56,12 +56,15 @@ void mt_print_validate(const mt_exercise_run &ex, bool color)
     bool any = false;
     for (mt_variant *v : ex.variants) any |= v->kind == MT_MUTANT;
     if (!any) return;
-    printf("mutants × tests (x = the test failed: it caught the mutant):\n  %-26s", "");
+    int w = 10;
+    for (mt_variant *v : ex.variants)
+        if (v->kind == MT_MUTANT && (int)v->mutant->id.size() > w) w = (int)v->mutant->id.size();
+    printf("mutants × tests (x = the test failed: it caught the mutant):\n  %-*s", w + 1, "");
     for (size_t i = 0; i < s.tests.size(); i++) printf("%3zu", i + 1);
     printf("   score  verdict\n");
     for (mt_variant *v : ex.variants) {
         if (v->kind != MT_MUTANT) continue;
-        printf("  %-26s", v->mutant->id.c_str());
+        printf("  %-*s", w + 1, v->mutant->id.c_str());
         for (const mt_result &r : v->results)
             printf("%s%3s%s", r.passed ? DIM : RED, r.passed ? "." : (r.ran ? "x" : "-"), RESET);
         const char *verdict = !v->built ? "ERROR" : (v->killed() ? (v->score() < s.passing_score ? "killed, rejected" : "killed") : "SURVIVED");
