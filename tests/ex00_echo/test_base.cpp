@@ -1,0 +1,222 @@
+// test_base.cpp — the seed's ten scored rows (5.1.2-a), as black-box tests over real sockets.
+#include "echo_test.h"
+#include "suite.h"
+
+#include <cstdlib>
+#include <ctime>
+#include <pthread.h>
+
+// Starts the server, connects, checks the first echo: the seed's "the server starts".
+void test_server_binds(void **)
+{
+    et_start({});
+    assert_true(et_srv.port != 0);
+    int fd = et_connect();
+    et_send(fd, "ping\n");
+    et_expect(fd, "ECHO: PING");
+    et_stop_ok();
+}
+
+// "hello" -> "ECHO: HELLO", and the seed's trap: an empty line is an empty message.
+void test_echo_basic(void **)
+{
+    et_start({});
+    int fd = et_connect();
+    et_send(fd, "hello\n");
+    et_expect(fd, "ECHO: HELLO");
+    et_send(fd, "\n");
+    et_expect(fd, "ECHO: ");
+    et_send(fd, "Hello, World 42! quit time\n");
+    et_expect(fd, "ECHO: HELLO, WORLD 42! QUIT TIME");
+    et_stop_ok();
+}
+
+// Several messages on one connection: one at a time, pipelined in one write, split across writes,
+// and with "\r\n" line ends.
+void test_echo_multiline(void **)
+{
+    et_start({});
+    int fd = et_connect();
+    for (int i = 0; i < 10; i++) {
+        std::string m = "message number " + std::to_string(i);
+        et_send(fd, m + "\n");
+        et_expect(fd, "ECHO: " + et_upper(m));
+    }
+    std::string burst;
+    for (int i = 0; i < 50; i++) burst += "burst line " + std::to_string(i) + "\n";
+    et_send(fd, burst);
+    for (int i = 0; i < 50; i++) et_expect(fd, "ECHO: BURST LINE " + std::to_string(i));
+    et_send(fd, "spl");
+    et_send(fd, "it\n");
+    et_expect(fd, "ECHO: SPLIT");
+    et_send(fd, "windows\r\ntelnet\r\n");
+    et_expect(fd, "ECHO: WINDOWS");
+    et_expect(fd, "ECHO: TELNET");
+    et_stop_ok();
+}
+
+// QUIT -> BYE, then the server closes; other clients are still served.
+void test_quit_command(void **)
+{
+    et_start({});
+    int other = et_connect();
+    int fd = et_connect();
+    et_send(fd, "QUIT\n");
+    et_expect(fd, "BYE");
+    if (!nl_tc_wait_eof(fd, ET_REPLY_MS)) fail_msg("after BYE the server must close the connection");
+    et_send(other, "still here\n");
+    et_expect(other, "ECHO: STILL HERE");
+    et_stop_ok();
+}
+
+// TIME -> "TIME: <unix seconds>" close to the test's own clock.
+void test_time_command(void **)
+{
+    et_start({});
+    int fd = et_connect();
+    et_send(fd, "TIME\n");
+    std::string l = et_line(fd);
+    if (l.rfind("TIME: ", 0) != 0 || l.size() == 6) fail_msg("expected 'TIME: <unix seconds>', got '%s'", l.c_str());
+    char *end;
+    long long t = strtoll(l.c_str() + 6, &end, 10);
+    if (*end) fail_msg("expected 'TIME: <unix seconds>', got '%s'", l.c_str());
+    long long now = (long long)time(nullptr);
+    if (llabs(t - now) > 5) fail_msg("TIME says %lld, the clock says %lld: not Unix seconds", t, now);
+    et_stop_ok();
+}
+
+// COUNT counts the clients connected now, the asking one included.
+void test_count_command(void **)
+{
+    et_start({});
+    int a = et_connect();
+    assert_int_equal(et_count(a), 1);
+    int b = et_connect();
+    assert_int_equal(et_count(b), 2);
+    assert_int_equal(et_count(a), 2);
+    et_stop_ok();
+}
+
+// Five clients connected at once, answered in any order; then 100 at once (the seed's minimum).
+void test_multiple_clients(void **)
+{
+    et_start({});
+    int fds[5];
+    for (int i = 0; i < 5; i++) fds[i] = et_connect();
+    for (int i = 0; i < 5; i++) et_send(fds[i], "client" + std::to_string(i) + "\n");
+    for (int i = 4; i >= 0; i--) et_expect(fds[i], "ECHO: CLIENT" + std::to_string(i));
+    for (int i = 0; i < 5; i++) et_close(fds[i]);
+
+    std::vector<int> many;
+    for (int i = 0; i < 100; i++) many.push_back(et_connect());
+    for (int i = 99; i >= 0; i--) et_send(many[(size_t)i], "many " + std::to_string(i) + "\n");
+    for (int i = 0; i < 100; i++) et_expect(many[(size_t)i], "ECHO: MANY " + std::to_string(i));
+    et_wait_count(many[0], 100);
+    et_stop_ok();
+}
+
+// Clients that leave without QUIT, in every way a client can: the server survives each and
+// forgets them (COUNT back to the probe alone).
+void test_client_disconnect(void **)
+{
+    et_start({});
+    int probe = et_connect();
+    et_close(et_connect());  // the seed's edge case: connect, then close
+    int mid = et_connect();  // vanishes in the middle of a line (FIN)
+    et_send(mid, "half a li");
+    et_close(mid);
+    int rst = et_connect();  // vanishes in the middle of a line (RST): the server's read fails
+    et_send(rst, "half a li");
+    et_reset(rst);
+    int quick = et_connect();  // sends, leaves before reading the reply
+    et_send(quick, "bye without reading\n");
+    et_close(quick);
+    int gone = et_connect();  // RST while replies are still owed: the server's write fails
+    std::string big(1000, 'x');
+    big += "\n";
+    for (int i = 0; i < 64; i++) et_send(gone, big);
+    et_reset(gone);
+    et_wait_count(probe, 1);
+    et_send(probe, "alive\n");
+    et_expect(probe, "ECHO: ALIVE");
+    et_stop_ok();
+}
+
+// Connection accounting under concurrency: many clients connecting and leaving at the same time
+// from several threads must leave COUNT exact. Each round opens BURST connections, then closes
+// them all at once, so BURST server threads decrement the counter together.
+enum { STRESS_THREADS = 4, STRESS_ROUNDS = 25, BURST = 40 };
+
+struct stress_arg {
+    uint16_t port;
+    int failures;
+};
+
+static void *stress_main(void *p)
+{
+    stress_arg *a = (stress_arg *)p;
+    for (int r = 0; r < STRESS_ROUNDS; r++) {
+        int fds[BURST];
+        for (int i = 0; i < BURST; i++) fds[i] = nl_tc_connect(a->port);
+        // Wait for the echo of the last one: every connection of the burst was accepted by then.
+        std::string line;
+        if (fds[BURST - 1] < 0 || nl_tc_send(fds[BURST - 1], "x\n") != 0 ||
+            nl_tc_read_line(fds[BURST - 1], &line, ET_REPLY_MS) != 1)
+            a->failures++;
+        for (int i = 0; i < BURST; i++)
+            if (fds[i] >= 0) nl_tc_close(fds[i]);
+            else a->failures++;
+    }
+    return nullptr;
+}
+
+void test_count_decrements(void **)
+{
+    et_start({});
+    int a = et_connect();
+    int b = et_connect();
+    assert_int_equal(et_count(b), 2);
+    et_close(a);
+    et_wait_count(b, 1);
+
+    pthread_t t[STRESS_THREADS];
+    stress_arg args[STRESS_THREADS];
+    for (int i = 0; i < STRESS_THREADS; i++) {
+        args[i] = {et_srv.port, 0};
+        assert_int_equal(pthread_create(&t[i], nullptr, stress_main, &args[i]), 0);
+    }
+    int failures = 0;
+    for (int i = 0; i < STRESS_THREADS; i++) {
+        pthread_join(t[i], nullptr);
+        failures += args[i].failures;
+    }
+    if (failures) fail_msg("%d connections of the stress failed", failures);
+    et_wait_count(b, 1);
+    et_stop_ok();
+}
+
+// The seed's 50 rapid connect/disconnect, ended every way; afterwards the server holds exactly the
+// descriptors it held before (none leaks per connection) and still answers.
+void test_rapid_connect_disconnect(void **)
+{
+    et_start({});
+    int probe = et_connect();
+    assert_int_equal(et_count(probe), 1);
+    int base = nl_proc_fds(et_srv.pid);
+    assert_true(base > 0);
+    for (int i = 0; i < 50; i++) {
+        int fd = et_connect();
+        if (i % 3 == 1) {
+            et_send(fd, "QUIT\n");
+            et_expect(fd, "BYE");
+        } else if (i % 3 == 2) {
+            et_send(fd, "no newline");
+        }
+        et_close(fd);
+    }
+    et_wait_count(probe, 1);
+    et_wait_fds(base);
+    et_send(probe, "done\n");
+    et_expect(probe, "ECHO: DONE");
+    et_stop_ok();
+}

@@ -1,0 +1,133 @@
+// test_extra.cpp — checks beyond the seed's table: its fuzz driver, the line limit, EMFILE,
+// and the graceful shutdown of the thread-per-connection server.
+#include "echo_test.h"
+#include "suite.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <dirent.h>
+#include <set>
+#include <sys/resource.h>
+
+// The seed's fuzz driver: 100 random printable lines of 0..1000 characters from a seeded PRNG, each
+// echoed in uppercase (without its surrounding blanks). Lines are sent in random-sized pieces, so
+// line ends fall anywhere inside a read.
+void test_echo_fuzz(void **)
+{
+    uint64_t x = 0x5eed000ec0ull;  // xorshift64: the same 100 lines on every run
+    auto next = [&x]() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        return x;
+    };
+    std::vector<std::string> lines;
+    while (lines.size() < 100) {
+        std::string l((size_t)(next() % 1001), ' ');
+        for (char &c : l) c = (char)(0x20 + next() % 95);
+        lines.push_back(l);
+    }
+    std::string all;
+    for (const std::string &l : lines) all += l + "\n";
+    et_start({});
+    int fd = et_connect();
+    for (size_t off = 0; off < all.size();) {
+        size_t n = 1 + (size_t)(next() % 300);
+        if (n > all.size() - off) n = all.size() - off;
+        et_send(fd, all.substr(off, n));
+        off += n;
+    }
+    for (size_t i = 0; i < lines.size(); i++) {
+        std::string want = lines[i];
+        size_t a = want.find_first_not_of(' ');
+        want = a == std::string::npos ? "" : want.substr(a, want.find_last_not_of(' ') - a + 1);
+        if (want == "QUIT" || want == "TIME" || want == "COUNT") continue;  // never drawn with this seed
+        std::string got = et_line(fd);
+        if (got != "ECHO: " + et_upper(want))
+            fail_msg("fuzz line %zu (%zu chars): expected 'ECHO: %.60s...', got '%.66s...'", i, lines[i].size(),
+                     et_upper(want).c_str(), got.c_str());
+    }
+    et_stop_ok();
+}
+
+// A line over 65536 bytes gets one ERROR line, the rest of it is dropped, and the connection goes
+// on; a line of exactly 65536 bytes is still echoed whole.
+void test_line_too_long(void **)
+{
+    et_start({});
+    int fd = et_connect();
+    et_send(fd, std::string(70000, 'a') + "\n");
+    et_expect(fd, "ERROR: line too long (max 65536 bytes)");
+    et_send(fd, "after\n");
+    et_expect(fd, "ECHO: AFTER");
+    et_send(fd, std::string(65536, 'b') + "\n");
+    et_expect(fd, "ECHO: " + std::string(65536, 'B'));
+    et_stop_ok();
+}
+
+// The fd limit that leaves the server exactly `room` free descriptor numbers (the kernel always
+// hands out the lowest free number, and RLIMIT_NOFILE bounds the numbers, not the count).
+static int limit_leaving(pid_t pid, int room)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    if (!d) return -1;
+    std::set<int> used;
+    while (struct dirent *e = readdir(d))
+        if (e->d_name[0] != '.') used.insert(atoi(e->d_name));
+    closedir(d);
+    int n = 0;
+    for (;; n++)
+        if (!used.count(n) && --room == 0) break;
+    return n + 1;
+}
+
+// Out of descriptors: a connection the server cannot take is told BUSY (not left hanging, no
+// spinning, no exit), and accept works again as soon as a client leaves.
+void test_emfile_survived(void **)
+{
+    et_start({});
+    int probe = et_connect();
+    assert_int_equal(et_count(probe), 1);
+    int limit = limit_leaving(et_srv.pid, 2);
+    assert_true(limit > 0);
+    struct rlimit rl;
+    assert_int_equal(prlimit(et_srv.pid, RLIMIT_NOFILE, nullptr, &rl), 0);
+    struct rlimit low = {(rlim_t)limit, rl.rlim_max};
+    assert_int_equal(prlimit(et_srv.pid, RLIMIT_NOFILE, &low, nullptr), 0);
+    int c1 = et_connect(), c2 = et_connect();
+    et_send(c1, "one\n");
+    et_expect(c1, "ECHO: ONE");
+    et_send(c2, "two\n");
+    et_expect(c2, "ECHO: TWO");
+    int c3 = et_connect();  // no descriptor left for it in the server
+    et_expect(c3, "BUSY");
+    if (!nl_tc_wait_eof(c3, ET_REPLY_MS)) fail_msg("the refused connection must be closed");
+    et_close(c1);
+    et_wait_count(probe, 2);
+    int c4 = et_connect();
+    et_send(c4, "four\n");
+    et_expect(c4, "ECHO: FOUR");
+    assert_int_equal(et_count(probe), 3);
+    et_stop_ok();
+}
+
+// SIGTERM with clients connected: each gets the replies to what it sent, then BYE, then EOF; exit 0.
+void test_shutdown_says_bye(void **)
+{
+    et_start({});
+    int a = et_connect(), b = et_connect();
+    et_send(a, "first\n");
+    et_expect(a, "ECHO: FIRST");
+    et_send(b, "pending\n");
+    kill(et_srv.pid, SIGTERM);
+    et_expect(b, "ECHO: PENDING");
+    et_expect(b, "BYE");
+    et_expect(a, "BYE");
+    if (!nl_tc_wait_eof(a, ET_REPLY_MS) || !nl_tc_wait_eof(b, ET_REPLY_MS)) fail_msg("clients must be closed after BYE");
+    et_stop_ok();
+}

@@ -1,0 +1,93 @@
+// test_pool.cpp — the bonus: a bounded pool of workers and a bounded queue (echo_server --pool N).
+#include "echo_test.h"
+#include "suite.h"
+
+#include <csignal>
+
+// With N workers at most N clients are served at once (and the process has N + 2 threads: main,
+// signals, workers); the next client is served as soon as a worker is free.
+void test_pool_bound(void **)
+{
+    et_start({"--pool", "3", "--queue", "16"});
+    int c[8];
+    for (int i = 0; i < 3; i++) {
+        c[i] = et_connect();
+        et_send(c[i], "served " + std::to_string(i) + "\n");
+        et_expect(c[i], "ECHO: SERVED " + std::to_string(i));
+    }
+    for (int i = 3; i < 8; i++) {
+        c[i] = et_connect();
+        et_send(c[i], "waiting " + std::to_string(i) + "\n");
+    }
+    et_wait_count(c[0], 8);  // all 8 accepted: 3 served, 5 queued
+    int threads = nl_proc_threads(et_srv.pid);
+    if (threads > 3 + 2) fail_msg("--pool 3 with 8 clients runs %d threads (at most 5 expected)", threads);
+    std::string early;
+    if (nl_tc_read_some(c[3], &early, 300) >= 0)
+        fail_msg("a 4th client was answered while 3 workers were busy: '%s'", early.c_str());
+    et_close(c[0]);
+    et_expect(c[3], "ECHO: WAITING 3");
+    et_stop_ok();
+}
+
+// A connection that finds the queue full gets "BUSY\n" and is closed; queued ones are served later.
+void test_pool_queue_full_busy(void **)
+{
+    et_start({"--pool", "1", "--queue", "2"});
+    int c1 = et_connect();
+    et_send(c1, "one\n");
+    et_expect(c1, "ECHO: ONE");  // the only worker is now busy with c1
+    int c2 = et_connect(), c3 = et_connect();
+    et_send(c2, "two\n");
+    et_send(c3, "three\n");
+    int c4 = et_connect();
+    et_expect(c4, "BUSY");
+    if (!nl_tc_wait_eof(c4, ET_REPLY_MS)) fail_msg("after BUSY the server must close the connection");
+    et_send(c1, "QUIT\n");
+    et_expect(c1, "BYE");
+    et_expect(c2, "ECHO: TWO");
+    et_close(c2);
+    et_expect(c3, "ECHO: THREE");
+    et_stop_ok();
+}
+
+// A served client silent for --idle-timeout seconds gets "TIMEOUT\n" and is closed, which frees its
+// worker for the next client in the queue.
+void test_pool_idle_timeout(void **)
+{
+    et_start({"--pool", "1", "--queue", "4", "--idle-timeout", "1"});
+    int quiet = et_connect();
+    et_send(quiet, "hello\n");
+    et_expect(quiet, "ECHO: HELLO");
+    int next = et_connect();
+    et_send(next, "my turn\n");
+    et_expect(quiet, "TIMEOUT");
+    if (!nl_tc_wait_eof(quiet, ET_REPLY_MS)) fail_msg("an idle client must be closed after TIMEOUT");
+    et_expect(next, "ECHO: MY TURN");
+    et_stop_ok();
+}
+
+// SIGTERM with clients served and queued: every accepted connection gets the replies to what it
+// sent, then BYE; none is dropped; the server exits 0.
+void test_pool_shutdown_loses_nothing(void **)
+{
+    et_start({"--pool", "2", "--queue", "8"});
+    int c[6];
+    for (int i = 0; i < 2; i++) {
+        c[i] = et_connect();
+        et_send(c[i], "served\n");
+        et_expect(c[i], "ECHO: SERVED");
+    }
+    for (int i = 2; i < 6; i++) {
+        c[i] = et_connect();
+        et_send(c[i], "queued " + std::to_string(i) + "\n");
+    }
+    et_wait_count(c[0], 6);
+    kill(et_srv.pid, SIGTERM);
+    for (int i = 0; i < 6; i++) {
+        if (i >= 2) et_expect(c[i], "ECHO: QUEUED " + std::to_string(i));
+        et_expect(c[i], "BYE");
+        if (!nl_tc_wait_eof(c[i], ET_REPLY_MS)) fail_msg("client %d must be closed after BYE", i);
+    }
+    et_stop_ok();
+}
