@@ -89,10 +89,10 @@ static std::string root_dir(void)
     return r && *r ? r : NETLAB_ROOT_DIR;
 }
 
-static int ensure_libs(const mt_options &opt)
+static int ensure_libs_for(const mt_options &opt, const std::string &san)
 {
-    std::string cmd = "make --no-print-directory -s -C '" + opt.root + "/common' BUILD='" + opt.build + "'" +
-                      (opt.san.empty() ? "" : " SAN=" + opt.san) + " all >&2";
+    std::string cmd = "make --no-print-directory -s -C '" + opt.root + "/common' BUILD='" + opt.build_for(san) + "'" +
+                      (san.empty() ? "" : " SAN=" + san) + " all >&2";
     if (system(cmd.c_str()) != 0) {
         fprintf(stderr, "moulinette: building common/ failed (command: %s)\n", cmd.c_str());
         return -1;
@@ -100,15 +100,35 @@ static int ensure_libs(const mt_options &opt)
     return 0;
 }
 
+static std::vector<const mt_spec *> pointers(const std::vector<mt_spec> &specs)
+{
+    std::vector<const mt_spec *> out;
+    for (const mt_spec &s : specs) out.push_back(&s);
+    return out;
+}
+
+// The shared libraries, for this build and for each sanitizer some test asks for.
+static int ensure_libs(const mt_options &opt, const std::vector<mt_spec> &specs)
+{
+    if (ensure_libs_for(opt, opt.san) < 0) return -1;
+    for (const std::string &san : mt_extra_sans(pointers(specs), opt.san))
+        if (ensure_libs_for(opt, san) < 0) return -1;
+    return 0;
+}
+
 // Compiles each exercise's suite objects once in the main build; every variant links them.
 static int ensure_test_objs(const mt_options &opt, const std::vector<mt_spec> &specs)
 {
     for (const mt_spec &s : specs) {
-        std::string cmd = "make --no-print-directory -s -C '" + s.dir + "' NETLAB_ROOT='" + opt.root + "' BUILD='" +
-                          opt.build + "' NETLAB_PREBUILT=1" + (opt.san.empty() ? "" : " SAN=" + opt.san) + " test-objs >&2";
-        if (system(cmd.c_str()) != 0) {
-            fprintf(stderr, "moulinette: %s: its test suite does not compile (command: %s)\n", s.id.c_str(), cmd.c_str());
-            return -1;
+        std::vector<std::string> sans = mt_extra_sans({&s}, opt.san);
+        sans.insert(sans.begin(), opt.san);
+        for (const std::string &san : sans) {
+            std::string cmd = "make --no-print-directory -s -C '" + s.dir + "' NETLAB_ROOT='" + opt.root + "' BUILD='" +
+                              opt.build_for(san) + "' NETLAB_PREBUILT=1" + (san.empty() ? "" : " SAN=" + san) + " test-objs >&2";
+            if (system(cmd.c_str()) != 0) {
+                fprintf(stderr, "moulinette: %s: its test suite does not compile (command: %s)\n", s.id.c_str(), cmd.c_str());
+                return -1;
+            }
         }
     }
     return 0;
@@ -147,7 +167,7 @@ static int cmd_validate(const cli &c, const mt_options &opt)
         fprintf(stderr, "moulinette: no exercise found under %s\n", opt.root.c_str());
         return 2;
     }
-    if (ensure_libs(opt) < 0 || ensure_test_objs(opt, specs) < 0) return 2;
+    if (ensure_libs(opt, specs) < 0 || ensure_test_objs(opt, specs) < 0) return 2;
     std::vector<mt_variant> variants;
     size_t k = 0;
     for (const mt_spec &s : specs) {
@@ -210,7 +230,7 @@ static int cmd_grade(const cli &c, const mt_options &opt)
         return 2;
     }
     std::vector<mt_spec> specs;
-    if (load_specs(opt.root, {c.args[0]}, &specs) < 0 || ensure_libs(opt) < 0 || ensure_test_objs(opt, specs) < 0)
+    if (load_specs(opt.root, {c.args[0]}, &specs) < 0 || ensure_libs(opt, specs) < 0 || ensure_test_objs(opt, specs) < 0)
         return 2;
     std::vector<mt_variant> variants;
     for (size_t i = 1; i < c.args.size(); i++) {

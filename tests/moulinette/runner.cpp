@@ -122,11 +122,13 @@ void check_norm(const mt_options &opt, mt_variant *v, const std::string &build)
     }
 }
 
-void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &build, int slot)
+void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &main_build, int slot)
 {
     const mt_options &opt = *st->opt;
     mt_result &res = v->results[idx];
     const mt_test &t = *res.test;
+    // A test that asks for a sanitizer runs against the variant's build with it (built beside).
+    std::string build = t.san.empty() || t.san == opt.san ? main_build : main_build + "-" + t.san;
     int n;
     {
         std::lock_guard<std::mutex> g(st->p.lock);
@@ -136,7 +138,7 @@ void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &bu
     mkdir(dir.c_str(), 0700);
     mt_limits lim;
     lim.timeout_s = t.timeout_s ? t.timeout_s : v->spec->timeout_s;
-    lim.limit_as = opt.san.empty();
+    lim.limit_as = opt.san.empty() && t.san.empty();
     lim.uid = st->root_mode ? SLOT_UID_BASE + (uid_t)slot : 0;
     if (lim.uid && chown(dir.c_str(), lim.uid, lim.uid) < 0) {
         res.detail = std::string("grader: cannot prepare the test folder: ") + strerror(errno);
@@ -235,6 +237,17 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
                            " NETLAB_PREBUILT=1 BONUS=" + (v->bonus ? "1" : "0") +
                            (opt.san.empty() ? "" : " SAN=" + opt.san) + " all";
         if (run_cmd(make, "/", log, 900, &tail) < 0) v->build_error = "build failed:\n" + last_lines(tail, 12);
+        // Tests that need a race or a leak to show run against a sanitizer build of the same sources.
+        for (const std::string &san : mt_extra_sans({v->spec}, opt.san)) {
+            if (!v->build_error.empty()) break;
+            std::string sb = opt.build_for(san);
+            std::string smake = "make --no-print-directory -C " + shell_quote(src) + " NETLAB_ROOT=" + shell_quote(opt.root) +
+                                " BUILD=" + shell_quote(build + "-" + san) + " COMMON_BUILD=" + shell_quote(sb) +
+                                " TEST_OBJ_BUILD=" + shell_quote(sb) + " NETLAB_PREBUILT=1 BONUS=" + (v->bonus ? "1" : "0") +
+                                " SAN=" + san + " all";
+            if (run_cmd(smake, "/", log, 900, &tail) < 0)
+                v->build_error = "build failed (SAN=" + san + "):\n" + last_lines(tail, 12);
+        }
     }
     if (!v->build_error.empty()) {
         for (mt_result &r : v->results) r.detail = "not run: " + std::string(v->kind == MT_MUTANT ? "mutant " : "") + "build failed";

@@ -36,6 +36,11 @@ struct mt_options {
     std::string root;          // repository root
     std::string build;         // the main build folder (common libs, moulinette)
     std::string san;           // sanitizer of this build ("" for none)
+    // Where the shared libraries and suite objects of a sanitizer build live (root/build-<san>).
+    std::string build_for(const std::string &test_san) const
+    {
+        return test_san.empty() || test_san == san ? build : root + "/build-" + test_san;
+    }
     int jobs = 2;
     bool verbose = false;
     bool progress = false;     // a live progress line on the terminal

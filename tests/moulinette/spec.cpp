@@ -69,8 +69,10 @@ struct ctx {
             t.bonus = bonus;
             if (!str(e, "name", &t.name, true, where) || !integer(e, "points", &t.points, true, 0, 100, where) ||
                 !str(e, "category", &t.category, false, where) ||
-                !integer(e, "timeout_s", &t.timeout_s, false, 1, 3600, where))
+                !integer(e, "timeout_s", &t.timeout_s, false, 1, 3600, where) || !str(e, "san", &t.san, false, where))
                 return false;
+            if (!t.san.empty() && t.san != "thread" && t.san != "address" && t.san != "undefined")
+                return fail(where + "san", "must be one of thread, address, undefined");
             spec->tests.push_back(t);
         }
         return true;
@@ -172,4 +174,13 @@ int mt_spec_max_points(const mt_spec &spec)
     for (const mt_test &t : spec.tests)
         if (!t.bonus) sum += t.points;
     return sum;
+}
+
+std::vector<std::string> mt_extra_sans(const std::vector<const mt_spec *> &specs, const std::string &own_san)
+{
+    std::set<std::string> sans;
+    for (const mt_spec *s : specs)
+        for (const mt_test &t : s->tests)
+            if (!t.san.empty() && t.san != own_san) sans.insert(t.san);
+    return std::vector<std::string>(sans.begin(), sans.end());
 }

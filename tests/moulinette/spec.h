@@ -9,6 +9,7 @@ struct mt_test {
     std::string category;
     int timeout_s = 0;      // 0: the exercise's default
     bool bonus = false;
+    std::string san;        // "thread", "address" or "undefined": runs against that sanitizer build
 };
 
 struct mt_mutant {
@@ -36,4 +37,7 @@ int mt_spec_load(const std::string &root, const std::string &id, mt_spec *spec, 
 // Every exercise id under root (folders ex*/ and exercises_5_4/*/ holding a spec.json), sorted.
 std::vector<std::string> mt_find_exercises(const std::string &root);
 
-int mt_spec_max_points(const mt_spec &spec);   // sum of base test points (100 when valid)
+int mt_spec_max_points(const mt_spec &spec);
+
+// The sanitizers some tests of these specs ask for, other than the grader's own build's.
+std::vector<std::string> mt_extra_sans(const std::vector<const mt_spec *> &specs, const std::string &own_san);   // sum of base test points (100 when valid)
