@@ -52,6 +52,8 @@ int nl_base64_decode(const char *text, size_t len, std::string *out)
             if (v[k] < 0) return -1;
         }
         uint32_t w = (uint32_t)(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
+        // Canonical only: the bits after the last byte must be zero ("Zh==" is not an encoding).
+        if ((pad == 2 && (w & 0xffff)) || (pad == 1 && (w & 0xff))) return -1;
         out->push_back((char)(w >> 16));
         if (pad < 2) out->push_back((char)(w >> 8 & 0xff));
         if (pad < 1) out->push_back((char)(w & 0xff));

@@ -6,7 +6,8 @@
 json_t *nl_json_parse_object(const char *text, size_t len, std::string *err)
 {
     json_error_t jerr;
-    json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    // JSON_DECODE_ANY: "42" or "[1]" is valid JSON that is not an object, and is told so.
+    json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!v) {
         *err = std::string("invalid JSON: ") + jerr.text;
         return nullptr;

@@ -11,8 +11,8 @@ int nl_lr_init(nl_line_reader *lr, int fd, size_t max_line)
     memset(lr, 0, sizeof *lr);
     lr->fd = fd;
     lr->max_line = max_line ? max_line : 1;
-    // +1: room for the '\n' of a line of exactly max_line bytes.
-    lr->buf = (char *)malloc(lr->max_line + 1);
+    // +2: room for the "\r\n" of a line of exactly max_line bytes.
+    lr->buf = (char *)malloc(lr->max_line + 2);
     return lr->buf ? 0 : -1;
 }
 
@@ -30,7 +30,7 @@ nl_line_status nl_lr_fill(nl_line_reader *lr)
         lr->end -= lr->start;
         lr->start = 0;
     }
-    size_t room = lr->max_line + 1 - lr->end;
+    size_t room = lr->max_line + 2 - lr->end;
     if (room == 0) return NL_LINE_OK;  // full: nl_lr_next will report TOO_LONG
     for (;;) {
         ssize_t n = read(lr->fd, lr->buf + lr->end, room);
@@ -67,14 +67,14 @@ nl_line_status nl_lr_next(nl_line_reader *lr, const char **line, size_t *len)
             size_t n = (size_t)(nl - p);
             lr->start += n + 1;
             if (n > 0 && p[n - 1] == '\r') n--;
-            if (n > lr->max_line) {  // cannot happen with the buffer bound, kept for clarity
-                return NL_LINE_TOO_LONG;
-            }
+            if (n > lr->max_line) return NL_LINE_TOO_LONG;  // max_line + 1 bytes, then '\n': consumed
             *line = p;
             *len = n;
             return NL_LINE_OK;
         }
-        if (avail > lr->max_line) {  // max_line + 1 bytes and no '\n': the line is too long
+        // No '\n' yet: max_line + 2 bytes, or max_line + 1 not ending in a '\r' that a '\n' may follow,
+        // cannot be a line of max_line bytes any more.
+        if (avail > lr->max_line + 1 || (avail == lr->max_line + 1 && p[lr->max_line] != '\r')) {
             lr->start = lr->end = 0;
             lr->discarding = true;
             return NL_LINE_TOO_LONG;

@@ -17,7 +17,7 @@ enum nl_line_status {
 
 struct nl_line_reader {
     int fd;
-    char *buf;          // capacity max_line + 1 bytes
+    char *buf;          // capacity max_line + 2 bytes (a line of max_line bytes and its "\r\n")
     size_t max_line;
     size_t start, end;  // unread bytes are buf[start, end)
     bool discarding;    // inside an over-long line: drop bytes up to the next '\n'

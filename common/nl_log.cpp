@@ -51,6 +51,9 @@ void nl_log(nl_log_level level, const char *fmt, ...)
     va_end(ap);
     size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
     if (len > sizeof line - 2) len = sizeof line - 2;
+    // One message, one line: a newline in logged data (a client's input) cannot forge a log line.
+    for (size_t i = (size_t)n; i < len; i++)
+        if (line[i] == '\n' || line[i] == '\r') line[i] = ' ';
     line[len++] = '\n';
     // A single write(2) keeps the line whole even when several threads log at once.
     ssize_t w = write(STDERR_FILENO, line, len);

@@ -131,7 +131,14 @@ int nl_loop_run(nl_loop *loop)
             nl_error("event loop (%s) failed: %s", nl_backend_name(loop->backend), strerror(errno));
             return -1;
         }
-        for (const nl_ready &r : ready) {
+        for (size_t i = 0; i < ready.size(); i++) {
+            const nl_ready &r = ready[i];
+            if (loop->stopping) {
+                // Stopped mid-batch: the rest is not delivered now, but a one-shot backend must
+                // re-arm it, or those fds would stay silent on the next nl_loop_run.
+                if (loop->ops->after_dispatch) loop->ops->after_dispatch(loop, r);
+                continue;
+            }
             if ((size_t)r.fd >= loop->watches.size()) continue;
             nl_watch *w = &loop->watches[(size_t)r.fd];
             // A callback earlier in this batch may have closed the fd, or it may be a new one.
@@ -140,7 +147,6 @@ int nl_loop_run(nl_loop *loop)
             int ev = (r.events & NL_HANGUP) ? (w->events ? w->events | NL_HANGUP : 0) : (r.events & w->events);
             if (ev) w->cb(loop, r.fd, ev, w->arg);
             if (loop->ops->after_dispatch) loop->ops->after_dispatch(loop, r);
-            if (loop->stopping) break;
         }
         if (!loop->stopping) run_due_timers(loop);
     }

@@ -45,7 +45,10 @@ static int ep_update(nl_loop *loop, int fd, nl_watch *w)
     }
     struct epoll_event ev;
     memset(&ev, 0, sizeof ev);
-    ev.events = ((w->events & NL_READABLE) ? (uint32_t)EPOLLIN : 0u) | ((w->events & NL_WRITABLE) ? (uint32_t)EPOLLOUT : 0u) | (uint32_t)EPOLLRDHUP;
+    // EPOLLRDHUP only with input interest: a writer-only watch would otherwise be woken (and
+    // spin, level-triggered) by a peer that merely finished sending.
+    ev.events = ((w->events & NL_READABLE) ? (uint32_t)(EPOLLIN | EPOLLRDHUP) : 0u) |
+                ((w->events & NL_WRITABLE) ? (uint32_t)EPOLLOUT : 0u);
     ev.data.u64 = (uint64_t)(uint32_t)fd << 32 | w->gen;
     if (epoll_ctl(im->epfd, w->inflight ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) < 0) return -1;
     w->inflight = true;  // "in the epoll set"

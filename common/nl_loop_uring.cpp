@@ -68,6 +68,9 @@ static int arm(uring_impl *im, int fd, nl_watch *w)
         errno = EBUSY;
         return -1;
     }
+    // Known limit: io_uring always reports POLLRDHUP (IO_POLL_UNMASK), so a writer-only watch on a
+    // socket whose peer half-closed completes at once, turn after turn, until it becomes writable:
+    // the loop busy-waits then (no wrong callback). The epoll backend does not.
     unsigned mask = ((w->events & NL_READABLE) ? POLLIN | POLLRDHUP : 0) | ((w->events & NL_WRITABLE) ? POLLOUT : 0);
     io_uring_prep_poll_add(sqe, fd, mask);
     w->tag = (uint64_t)(uint32_t)fd << 32 | ++im->seq;

@@ -128,7 +128,8 @@ int nl_write_all(int fd, const void *buf, size_t len)
 
 int nl_parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out, char *err, size_t errlen)
 {
-    if (!text || !*text || *text == '-' || *text == '+') {
+    // strtoull would skip leading blanks and accept a sign after them (" -1" = 2^64-1).
+    if (!text || *text < '0' || *text > '9') {
         if (err && errlen) snprintf(err, errlen, "'%s' is not a number", text ? text : "");
         return -1;
     }
