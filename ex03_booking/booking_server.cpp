@@ -39,12 +39,25 @@ struct booking_srv {
 
 static void send_reply(booking_srv *srv, const booking_reply *r)
 {
-    // Blocking send: the client is waiting for exactly this message. It fails only once the queue
-    // is gone (shutdown), and then nobody can read it anyway.
-    while (msgsnd(srv->qid, r, BOOKING_REPLY_SIZE, 0) < 0) {
+    // The queue is shared by requests and replies and holds 16 KiB (about 17 replies). A client
+    // that never reads its replies could fill it and block this sender for ever, and in seq mode
+    // the whole server with it; so a reply that finds no room for REPLY_PATIENCE_MS is dropped.
+    enum { REPLY_PATIENCE_MS = 2000 };
+    unsigned waited_us = 0, step_us = 100;
+    while (msgsnd(srv->qid, r, BOOKING_REPLY_SIZE, IPC_NOWAIT) < 0) {
         if (errno == EINTR) continue;
-        nl_debug("reply to mtype %ld not sent: %s", r->mtype, strerror(errno));
-        return;
+        if (errno != EAGAIN) {  // the queue is gone (shutdown): nobody can read it anyway
+            nl_debug("reply to mtype %ld not sent: %s", r->mtype, strerror(errno));
+            return;
+        }
+        if (waited_us >= REPLY_PATIENCE_MS * 1000u) {
+            nl_warn("reply to mtype %ld dropped: the queue stayed full for %d ms (a client not reading its replies?)",
+                    r->mtype, (int)REPLY_PATIENCE_MS);
+            return;
+        }
+        usleep(step_us);
+        waited_us += step_us;
+        if (step_us < 10000) step_us *= 2;
     }
 }
 
