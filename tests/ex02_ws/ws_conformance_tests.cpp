@@ -1,0 +1,408 @@
+// ws_conformance_tests.cpp — one test per RFC 6455 rule the server must enforce (handshake,
+// framing, control frames, close handshake, UTF-8, limits, heartbeat), plus the room protocol's
+// error replies. Each protocol violation is sent on a fresh connection and must get its close code.
+#include "ws_test_util.h"
+
+#include <cstring>
+
+static std::string request(const char *method, const char *path, const std::string &headers)
+{
+    return std::string(method) + " " + path + " HTTP/1.1\r\nHost: localhost\r\n" + headers + "\r\n";
+}
+static const std::string UPGRADE = "Upgrade: websocket\r\nConnection: Upgrade\r\n";
+static const std::string KEY = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+static const std::string V13 = "Sec-WebSocket-Version: 13\r\n";
+
+// Sends raw bytes on a fresh /echo connection and expects the server to close with code.
+static void violation(uint16_t port, const std::string &bytes, int code, const char *path = "/echo")
+{
+    ws_client c;
+    ws_open(&c, port, path);
+    assert_int_equal(ws_send_raw(&c, bytes), 0);
+    expect_close(&c, code);
+    ws_close(&c);
+}
+
+static std::string frame(int op, const std::string &data, bool fin = true, bool mask = true, int rsv = 0)
+{
+    return ws_client_frame(op, data.data(), data.size(), fin, mask, rsv);
+}
+
+// Sec-WebSocket-Accept = base64(SHA-1(key + GUID)): the RFC's example (§1.3) and a random key.
+void test_handshake_accept_key(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    ws_client c;
+    assert_int_equal(ws_connect_raw(&c, s.port, request("GET", "/ws", UPGRADE + KEY + V13), T_MS), 101);
+    assert_non_null(strstr(c.response.c_str(), "\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
+    ws_close(&c);
+    ws_open(&c, s.port, "/echo");  // checks the accept key of a random nonce
+    ws_close(&c);
+    srv_stop(&s);
+}
+
+// Every malformed upgrade gets 400 (426 for a version we do not speak) with a reason in the body.
+void test_handshake_errors(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    struct {
+        std::string req;
+        int status;
+        const char *why;
+    } cases[] = {
+        {request("GET", "/ws", UPGRADE + V13), 400, "Sec-WebSocket-Key"},
+        {request("GET", "/ws", UPGRADE + "Sec-WebSocket-Key: c2hvcnQ=\r\n" + V13), 400, "16 bytes"},
+        {request("GET", "/ws", UPGRADE + "Sec-WebSocket-Key: !!!notbase64!!!!!!!!!!==\r\n" + V13), 400, "16 bytes"},
+        {request("GET", "/ws", "Upgrade: websocket\r\nConnection: keep-alive\r\n" + KEY + V13), 400, "Connection"},
+        {request("GET", "/ws", "Upgrade: h2c\r\nConnection: Upgrade\r\n" + KEY + V13), 400, "Upgrade"},
+        {request("GET", "/ws", UPGRADE + KEY), 400, "Sec-WebSocket-Version"},
+        {request("GET", "/ws", UPGRADE + KEY + "Sec-WebSocket-Version: 8\r\n"), 426, "Sec-WebSocket-Version: 13"},
+        {"GET /ws HTTP/1.0\r\nHost: x\r\n" + UPGRADE + KEY + V13 + "\r\n", 400, "HTTP/1.1"},
+        {"GET /ws HTTP/1.1\r\n" + UPGRADE + KEY + V13 + "\r\n", 400, "Host"},
+        {"hello there\r\n\r\n", 400, "request line"},
+        {request("POST", "/ws", UPGRADE + KEY + V13), 405, "GET"},
+        {request("GET", "/nope", UPGRADE + KEY + V13), 404, "/nope"},
+    };
+    for (auto &tc : cases) {
+        std::string answer;
+        int st = ws_http_exchange(s.port, tc.req, &answer, T_MS);
+        if (st != tc.status || !strstr(answer.c_str(), tc.why))
+            fprintf(stderr, "request:\n%s\nexpected %d mentioning '%s', got:\n%s\n", tc.req.c_str(), tc.status, tc.why,
+                    answer.c_str());
+        assert_int_equal(st, tc.status);
+        assert_non_null(strstr(answer.c_str(), tc.why));
+    }
+    ws_client c;  // the server is still fine
+    ws_open(&c, s.port);
+    ws_close(&c);
+    srv_stop(&s);
+}
+
+// Plain HTTP to a WebSocket path is 426 Upgrade Required; GET / is the self-contained page.
+void test_plain_http(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    const char *paths[] = {"/ws", "/echo"};
+    std::string answer;
+    for (const char *p : paths) {
+        assert_int_equal(ws_http_exchange(s.port, request("GET", p, ""), &answer, T_MS), 426);
+        assert_non_null(strcasestr(answer.c_str(), "\r\nUpgrade: websocket\r\n"));
+    }
+    assert_int_equal(ws_http_exchange(s.port, request("GET", "/", ""), &answer, T_MS), 200);
+    assert_non_null(strcasestr(answer.c_str(), "Content-Type: text/html"));
+    assert_non_null(strstr(answer.c_str(), "new WebSocket("));
+    assert_non_null(strstr(answer.c_str(), "\"join\""));
+    // Self-contained: nothing loaded from elsewhere.
+    assert_null(strstr(answer.c_str(), "src="));
+    assert_null(strstr(answer.c_str(), "<link"));
+    assert_null(strstr(answer.c_str(), "http://"));
+    assert_null(strstr(answer.c_str(), "https://"));
+    srv_stop(&s);
+}
+
+// Headers over the limit (8 KiB) get 431, whether or not they ever end; the server carries on.
+void test_header_limit(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    std::string answer;
+    std::string big = request("GET", "/ws", UPGRADE + KEY + V13 + "X-Filler: " + std::string(9000, 'a') + "\r\n");
+    assert_int_equal(ws_http_exchange(s.port, big, &answer, T_MS), 431);
+    std::string endless = "GET /ws HTTP/1.1\r\nX-Filler: " + std::string(20000, 'b');
+    assert_int_equal(ws_http_exchange(s.port, endless, &answer, T_MS), 431);
+    ws_client c;
+    ws_open(&c, s.port);
+    ws_close(&c);
+    srv_stop(&s);
+}
+
+// Client frames must be masked (§5.1): an unmasked frame gets close 1002 and nothing else.
+void test_unmasked_frame(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    ws_client c;
+    ws_open(&c, s.port, "/echo");
+    assert_int_equal(ws_send_raw(&c, frame(0x1, "naked", true, false)), 0);
+    std::string m;
+    int code = 0;
+    assert_int_equal(ws_read_message(&c, &m, T_MS, &code), -3);  // a Close, not an echo
+    assert_int_equal(code, 1002);
+    assert_true(ws_wait_eof(&c, T_MS));
+    ws_close(&c);
+    violation(s.port, frame(0x1, "{\"type\":\"ping\"}", true, false), 1002, "/ws");
+    srv_stop(&s);
+}
+
+// Fragmented messages (§5.4) are reassembled, with control frames allowed between fragments.
+void test_fragmentation(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    ws_client c;
+    ws_open(&c, s.port, "/echo");
+    // "héllo wörld" split inside a multi-byte character, a ping in the middle.
+    std::string text = "h\xc3\xa9llo w\xc3\xb6rld";
+    std::string bytes = frame(0x1, text.substr(0, 2), false) + frame(0x9, "mid", true) +
+                        frame(0x0, text.substr(2, 7), false) + frame(0x0, text.substr(9), true);
+    assert_int_equal(ws_send_raw(&c, bytes), 0);
+    ws_frame_in f;
+    assert_int_equal(ws_read_frame(&c, &f, T_MS), 1);
+    assert_int_equal(f.opcode, 0xA);  // the pong comes first: the message is not complete yet
+    assert_string_equal(f.data.c_str(), "mid");
+    assert_int_equal(ws_read_frame(&c, &f, T_MS), 1);
+    assert_int_equal(f.opcode, 0x1);
+    assert_true(f.fin);
+    assert_false(f.masked);  // server frames are never masked
+    assert_int_equal(f.rsv, 0);
+    assert_true(f.data == text);
+    // Binary, many fragments.
+    std::string bin(3000, '\0');
+    for (size_t i = 0; i < bin.size(); i++) bin[i] = (char)(i * 7);
+    bytes.clear();
+    for (size_t off = 0; off < bin.size(); off += 1000)
+        bytes += frame(off ? 0x0 : 0x2, bin.substr(off, 1000), off + 1000 >= bin.size());
+    assert_int_equal(ws_send_raw(&c, bytes), 0);
+    assert_int_equal(ws_read_frame(&c, &f, T_MS), 1);
+    assert_int_equal(f.opcode, 0x2);
+    assert_true(f.fin && f.data == bin);
+    ws_close(&c);
+    // Rooms: a fragmented JSON command is one command.
+    ws_open(&c, s.port, "/ws");
+    std::string join = "{\"type\":\"join\",\"room\":\"frag\"}";
+    assert_int_equal(ws_send_raw(&c, frame(0x1, join.substr(0, 10), false) + frame(0x0, join.substr(10), true)), 0);
+    json_t *o = expect_type(&c, "joined");
+    json_decref(o);
+    ws_close(&c);
+    srv_stop(&s);
+}
+
+// Continuation without a message, or a new message inside a fragmented one: 1002.
+void test_fragmentation_errors(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    violation(s.port, frame(0x0, "orphan", true), 1002);
+    violation(s.port, frame(0x1, "first", false) + frame(0x1, "second", true), 1002);
+    violation(s.port, frame(0x2, "first", false) + frame(0x1, "second", true), 1002);
+    srv_stop(&s);
+}
+
+// Control frames: at most 125 bytes, never fragmented; ping -> pong with the same data.
+void test_control_frames(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    ws_client c;
+    ws_open(&c, s.port, "/echo");
+    std::string p125(125, 'p');
+    assert_int_equal(ws_send_raw(&c, frame(0x9, p125)), 0);
+    ws_frame_in f;
+    assert_int_equal(ws_read_frame(&c, &f, T_MS), 1);
+    assert_int_equal(f.opcode, 0xA);
+    assert_true(f.data == p125);
+    assert_int_equal(ws_send_raw(&c, frame(0xA, "unsolicited")), 0);  // a pong needs no answer
+    assert_int_equal(ws_send_text(&c, "still here"), 0);
+    std::string m;
+    assert_int_equal(ws_read_message(&c, &m, T_MS), 1);
+    assert_string_equal(m.c_str(), "still here");
+    ws_close(&c);
+    violation(s.port, frame(0x9, std::string(126, 'p')), 1002);
+    violation(s.port, frame(0x9, "frag", false), 1002);
+    violation(s.port, frame(0x8, std::string("\x03\xe8", 2) + std::string(124, 'r')), 1002);
+    srv_stop(&s);
+}
+
+// The closing handshake (§5.5.1, §7): the server answers a Close with a Close echoing the code
+// (none for a bodiless Close), then closes TCP; invalid codes and 1-byte bodies are 1002.
+void test_close_handshake(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    const char *paths[] = {"/ws", "/echo"};
+    for (const char *p : paths) {
+        ws_client c;
+        ws_open(&c, s.port, p);
+        assert_int_equal(ws_send_close(&c, 1000, "bye"), 0);
+        expect_close(&c, 1000);
+        ws_close(&c);
+    }
+    ws_client c;
+    ws_open(&c, s.port, "/echo");
+    assert_int_equal(ws_send_close(&c, 4001, "app code"), 0);
+    expect_close(&c, 4001);
+    ws_close(&c);
+    ws_open(&c, s.port, "/echo");
+    assert_int_equal(ws_send_close(&c, -1, nullptr), 0);
+    expect_close(&c, -1);
+    ws_close(&c);
+    // A frame after the Close is not processed.
+    ws_open(&c, s.port, "/echo");
+    assert_int_equal(ws_send_raw(&c, frame(0x8, std::string("\x03\xe8", 2)) + frame(0x1, "late")), 0);
+    std::string m;
+    int code = 0;
+    assert_int_equal(ws_read_message(&c, &m, T_MS, &code), -3);
+    assert_int_equal(code, 1000);
+    ws_close(&c);
+    violation(s.port, frame(0x8, std::string("\x03", 1)), 1002);
+    violation(s.port, frame(0x8, std::string("\x03\xed", 2)), 1002);  // 1005 is never sent
+    violation(s.port, frame(0x8, std::string("\x03\xe7", 2)), 1002);  // 999
+    violation(s.port, frame(0x8, std::string("\x13\x88", 2)), 1002);  // 5000
+    srv_stop(&s);
+}
+
+// Text must be valid UTF-8 (§8.1): 1007 otherwise, also for a close reason.
+void test_invalid_utf8(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    violation(s.port, frame(0x1, "\xff"), 1007);
+    violation(s.port, frame(0x1, "over\xc0\xaflong"), 1007);
+    violation(s.port, frame(0x1, "surrogate \xed\xa0\x80"), 1007);
+    violation(s.port, frame(0x1, "cut \xe2\x82"), 1007);
+    violation(s.port, frame(0x1, "\xce", false) + frame(0x0, "x", true), 1007);
+    violation(s.port, frame(0x1, "{\"type\":\"ping\"}\xf8"), 1007, "/ws");
+    violation(s.port, frame(0x8, std::string("\x03\xe8\xff", 3)), 1007);
+    ws_client c;  // valid 4-byte characters and binary garbage are fine
+    ws_open(&c, s.port, "/echo");
+    std::string ok = "emoji \xf0\x9f\x98\x80 max \xf4\x8f\xbf\xbf";
+    assert_int_equal(ws_send_text(&c, ok), 0);
+    std::string m;
+    assert_int_equal(ws_read_message(&c, &m, T_MS), 1);
+    assert_true(m == ok);
+    assert_int_equal(ws_send_raw(&c, frame(0x2, "\xff\xfe")), 0);
+    assert_int_equal(ws_read_message(&c, &m, T_MS), 1);
+    assert_true(m == "\xff\xfe");
+    ws_close(&c);
+    srv_stop(&s);
+}
+
+// Reserved bits without an extension and reserved opcodes: 1002.
+void test_reserved_bits_opcodes(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    violation(s.port, frame(0x1, "rsv1", true, true, 4), 1002);
+    violation(s.port, frame(0x1, "rsv3", true, true, 1), 1002);
+    violation(s.port, frame(0x3, "op3"), 1002);
+    violation(s.port, frame(0xB, "op11"), 1002);
+    srv_stop(&s);
+}
+
+// The 64 KiB limit holds for whole messages, fragments included, and for a declared length
+// before any payload is sent; --max-message changes it.
+void test_message_too_big(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    ws_client c;
+    ws_open(&c, s.port, "/echo");
+    std::string max(65536, 'm');
+    assert_int_equal(ws_send_text(&c, max), 0);
+    std::string m;
+    assert_int_equal(ws_read_message(&c, &m, T_MS), 1);
+    assert_true(m == max);
+    ws_close(&c);
+    violation(s.port, frame(0x2, std::string(40000, 'a'), false) + frame(0x0, std::string(30000, 'b'), true), 1009);
+    // A header announcing 2^40 bytes: refused at once, no payload needed.
+    std::string huge = std::string("\x82\xff\x00\x00\x01\x00\x00\x00\x00\x00", 10) + "MASK";
+    violation(s.port, huge, 1009);
+    violation(s.port, std::string("\x82\xff\x80\x00\x00\x00\x00\x00\x00\x00", 10) + "MASK", 1002);  // top bit set
+    srv_stop(&s);
+    srv_start(&s, {"--max-message", "1000"});
+    ws_open(&c, s.port, "/echo");
+    assert_int_equal(ws_send_text(&c, std::string(1000, 'k')), 0);
+    assert_int_equal(ws_read_message(&c, &m, T_MS), 1);
+    ws_close(&c);
+    violation(s.port, frame(0x1, std::string(1001, 'k')), 1009);
+    srv_stop(&s);
+}
+
+// /echo returns every data message unchanged, text and binary, small and large, in order.
+void test_echo(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    ws_client c;
+    ws_open(&c, s.port, "/echo");
+    std::string big(60000, '\0');
+    for (size_t i = 0; i < big.size(); i++) big[i] = (char)(i % 251);
+    std::string all;
+    for (int i = 0; i < 50; i++) all += frame(0x1, "msg " + std::to_string(i));
+    all += frame(0x2, big) + frame(0x1, "");
+    assert_int_equal(ws_send_raw(&c, all), 0);
+    ws_frame_in f;
+    for (int i = 0; i < 50; i++) {
+        assert_int_equal(ws_read_frame(&c, &f, T_MS), 1);
+        assert_int_equal(f.opcode, 0x1);
+        assert_true(f.data == "msg " + std::to_string(i));
+    }
+    assert_int_equal(ws_read_frame(&c, &f, T_MS), 1);
+    assert_int_equal(f.opcode, 0x2);
+    assert_true(f.data == big);
+    assert_int_equal(ws_read_frame(&c, &f, T_MS), 1);
+    assert_int_equal(f.opcode, 0x1);
+    assert_true(f.data.empty());
+    ws_close(&c);
+    srv_stop(&s);
+}
+
+// Bad room commands get an error reply naming the problem, and the connection carries on.
+void test_room_protocol_errors(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    ws_client c;
+    ws_open(&c, s.port);
+    struct {
+        const char *send, *says;
+    } cases[] = {
+        {"not json", "invalid JSON"},
+        {"[1,2]", "object"},
+        {"{\"room\":\"x\"}", "type"},
+        {"{\"type\":\"dance\"}", "unknown message type"},
+        {"{\"type\":\"join\"}", "room"},
+        {"{\"type\":\"join\",\"room\":\"\"}", "room name"},
+        {"{\"type\":\"message\",\"room\":\"x\",\"content\":\"hi\"}", "not in room"},
+        {"{\"type\":\"leave\",\"room\":\"x\"}", "not in room"},
+    };
+    for (auto &tc : cases) {
+        assert_int_equal(ws_send_text(&c, tc.send), 0);
+        json_t *o = expect_type(&c, "error");
+        if (!strstr(jstr(o, "message").c_str(), tc.says))
+            fprintf(stderr, "sent %s, error '%s' does not mention '%s'\n", tc.send, jstr(o, "message").c_str(), tc.says);
+        assert_non_null(strstr(jstr(o, "message").c_str(), tc.says));
+        json_decref(o);
+    }
+    join_room(&c, "x");
+    send_json(&c, "{\"type\":\"join\",\"room\":\"x\"}");
+    json_decref(expect_type(&c, "error"));  // already in it
+    assert_int_equal(ws_send_raw(&c, frame(0x2, "\x01\x02")), 0);
+    json_decref(expect_type(&c, "error"));  // binary is not the room protocol
+    expect_nothing_pending(&c);
+    ws_close(&c);
+    srv_stop(&s);
+}
+
+// A client that answers pings stays connected well past the pong timeout.
+void test_heartbeat_keeps_live_client(void **)
+{
+    nl_server s;
+    srv_start(&s, {"--ping-interval", "0.3", "--pong-timeout", "1.5"});
+    ws_client c;
+    ws_open(&c, s.port);
+    c.auto_pong = true;
+    join_room(&c, "alive");
+    for (int i = 0; i < 60 && c.pings_seen < 8; i++) {
+        std::string m;
+        int r = ws_read_message(&c, &m, 300);
+        assert_int_equal(r, -1);  // nothing but pings: no message, no Close, no EOF
+    }
+    assert_true(c.pings_seen >= 8);  // 8 x 0.3 s > 1.5 s: pongs are what kept it open
+    expect_nothing_pending(&c);
+    ws_close(&c);
+    srv_stop(&s);
+}
