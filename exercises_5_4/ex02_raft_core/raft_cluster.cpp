@@ -468,6 +468,9 @@ int raft_cluster_run(uint64_t seed, const RaftClusterParams *params, const RaftC
     nl_sim_ops ops{on_message, on_timer, nullptr, on_restart, describe};
     c.sim = nl_sim_new(p.nodes, seed, &ops, &c);
     nl_sim_trace_keep(c.sim, opts->trace_keep ? opts->trace_keep : 40);
+    nl_sim_trace_node_base(c.sim, 1); // print Raft ids
+    nl_sim_trace_timer_name(c.sim, T_ELECTION, "election");
+    nl_sim_trace_timer_name(c.sim, T_HEARTBEAT, "heartbeat");
     if (opts->timeline && opts->verbose) nl_sim_trace_live(c.sim, opts->timeline);
     nl_sim_net net{p.drop, p.duplicate, p.delay_min_ms, p.delay_max_ms};
     nl_sim_set_net(c.sim, &net);

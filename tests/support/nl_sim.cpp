@@ -106,6 +106,8 @@ struct nl_sim {
     std::deque<TraceRec> trace;
     size_t trace_keep = 64;
     FILE *live = nullptr;
+    int node_base = 0;
+    std::map<int, std::string> timer_names;
 };
 
 static void schedule(nl_sim *sim, uint64_t delay, Event ev)
@@ -128,16 +130,21 @@ static void format_rec(const nl_sim *sim, const TraceRec &r, char *buf, size_t l
     if (off < 0 || (size_t)off >= len) return;
     buf += off;
     len -= (size_t)off;
+    int from = r.from + sim->node_base, to = r.to + sim->node_base;
+    auto tn = sim->timer_names.find(r.timer_id);
+    char timer[64];
+    if (tn != sim->timer_names.end()) snprintf(timer, sizeof timer, "%s timer", tn->second.c_str());
+    else snprintf(timer, sizeof timer, "timer %d", r.timer_id);
     switch (r.kind) {
     case TR_DELIVER:
-        snprintf(buf, len, "deliver %d -> %d%s: %s", r.from, r.to, *r.why ? " (copy)" : "", msg);
+        snprintf(buf, len, "deliver %d -> %d%s: %s", from, to, *r.why ? " (copy)" : "", msg);
         break;
-    case TR_DROP: snprintf(buf, len, "drop    %d -> %d (%s): %s", r.from, r.to, r.why, msg); break;
-    case TR_DUPLICATE: snprintf(buf, len, "dup     %d -> %d: %s", r.from, r.to, msg); break;
-    case TR_LOST: snprintf(buf, len, "lost    %d -> %d (%s): %s", r.from, r.to, r.why, msg); break;
-    case TR_TIMER: snprintf(buf, len, "timer   node %d, timer %d", r.to, r.timer_id); break;
-    case TR_CRASH: snprintf(buf, len, "crash   node %d", r.to); break;
-    case TR_RESTART: snprintf(buf, len, "restart node %d", r.to); break;
+    case TR_DROP: snprintf(buf, len, "drop    %d -> %d (%s): %s", from, to, r.why, msg); break;
+    case TR_DUPLICATE: snprintf(buf, len, "dup     %d -> %d: %s", from, to, msg); break;
+    case TR_LOST: snprintf(buf, len, "lost    %d -> %d (%s): %s", from, to, r.why, msg); break;
+    case TR_TIMER: snprintf(buf, len, "timer   node %d, %s", to, timer); break;
+    case TR_CRASH: snprintf(buf, len, "crash   node %d", to); break;
+    case TR_RESTART: snprintf(buf, len, "restart node %d", to); break;
     case TR_PARTITION: snprintf(buf, len, "partition: %s", r.data.c_str()); break;
     case TR_HEAL: snprintf(buf, len, "heal    every partition"); break;
     case TR_NOTE: snprintf(buf, len, "note    %s", r.data.c_str()); break;
@@ -247,7 +254,7 @@ void nl_sim_partition(nl_sim *sim, const int *nodes, size_t count)
     for (size_t i = 0; i < count; i++) {
         if (!valid(sim, nodes[i])) continue;
         sim->group[nodes[i]] = g;
-        text += (text.size() > 1 ? "," : "") + std::to_string(nodes[i]);
+        text += (text.size() > 1 ? "," : "") + std::to_string(nodes[i] + sim->node_base);
     }
     text += "} cut off from the others";
     record(sim, TR_PARTITION, -1, -1, 0, text);
@@ -353,3 +360,5 @@ void nl_sim_trace_print(const nl_sim *sim, FILE *out, size_t last_k)
 }
 
 void nl_sim_trace_live(nl_sim *sim, FILE *out) { sim->live = out; }
+void nl_sim_trace_node_base(nl_sim *sim, int base) { sim->node_base = base; }
+void nl_sim_trace_timer_name(nl_sim *sim, int timer_id, const char *name) { sim->timer_names[timer_id] = name; }

@@ -98,5 +98,9 @@ void nl_sim_note(nl_sim *sim, const char *fmt, ...) __attribute__((format(printf
 void nl_sim_trace_keep(nl_sim *sim, size_t keep);
 // Prints the kept events, oldest first, at most the last `last_k` of them (0 = all kept).
 void nl_sim_trace_print(const nl_sim *sim, FILE *out, size_t last_k);
+// How the trace names things: node i is printed as i + base (for protocols whose ids start at 1),
+// and a timer id as the given name instead of its number.
+void nl_sim_trace_node_base(nl_sim *sim, int base);
+void nl_sim_trace_timer_name(nl_sim *sim, int timer_id, const char *name);
 // When set, every event is also printed to `out` as it happens (NULL turns it off).
 void nl_sim_trace_live(nl_sim *sim, FILE *out);
