@@ -115,7 +115,13 @@ static void queue_line(chat_server *s, chat_client *c, const std::string &line)
 {
     if (c->state == CLIENT_DEAD) return;
     nl_outbuf_append(&c->out, line.data(), line.size());
-    if (c->dirty || c->want_write) return;  // already due for a flush
+    if (c->want_write) {  // the kernel is full for this client: it is behind, check its limit now
+        if (nl_outbuf_pending(&c->out) > s->cfg.max_outbuf)
+            client_kill(s, c, NL_LOG_WARN, "output buffer over %zu bytes (client is not reading), disconnecting",
+                        s->cfg.max_outbuf);
+        return;  // the writable event will flush
+    }
+    if (c->dirty) return;  // already due for a flush
     c->dirty = true;
     s->dirty.push_back(c);
     if (!s->flush_timer) s->flush_timer = nl_loop_timer(s->loop, 0, on_flush_timer, s);

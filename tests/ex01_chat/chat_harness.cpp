@@ -1,0 +1,217 @@
+// chat_harness.cpp — the helpers of chat_harness.h. Every wait has a deadline; nothing sleeps.
+#include "chat_harness.h"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <csignal>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static std::vector<nl_server *> g_servers;  // started and not yet stopped
+static std::vector<int> g_fds;              // client sockets still open
+
+static void kill_leftovers(void)
+{
+    for (nl_server *s : g_servers) {
+        if (nl_server_alive(s)) kill(s->pid, SIGKILL);
+        nl_server_stop(s, SIGKILL, 5000);
+        delete s;
+    }
+    g_servers.clear();
+    for (int fd : g_fds) nl_tc_close(fd);
+    g_fds.clear();
+}
+
+void ch_run_both(void (*scenario)(const char *backend))
+{
+    static const char *backends[] = {"epoll", "uring"};
+    static bool registered = false;
+    if (!registered) atexit(kill_leftovers);  // a failed assertion jumps past the cleanup below
+    registered = true;
+    for (const char *b : backends) {
+        kill_leftovers();  // a failed earlier scenario may have left some
+        fprintf(stderr, "[ backend %s ]\n", b);
+        scenario(b);
+        kill_leftovers();
+    }
+}
+
+nl_server *ch_start(const char *backend, const std::vector<std::string> &extra)
+{
+    std::vector<std::string> args = {"--backend", backend, "--port", "0", "--grace-ms", "200"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    nl_server *s = new nl_server;
+    if (nl_server_start(s, "chat_server", args, 10000) < 0) {
+        delete s;
+        fail_msg("chat_server --backend %s did not start", backend);
+    }
+    g_servers.push_back(s);
+    return s;
+}
+
+void ch_stop(nl_server *s)
+{
+    int rc = nl_server_stop(s, SIGTERM, 10000);
+    for (size_t i = 0; i < g_servers.size(); i++)
+        if (g_servers[i] == s) g_servers.erase(g_servers.begin() + (long)i);
+    delete s;
+    if (rc != 0) fail_msg("chat_server did not exit with status 0 within 10 s of SIGTERM (got %d)", rc);
+}
+
+int ch_connect(nl_server *s)
+{
+    int fd = nl_tc_connect(s->port);
+    if (fd < 0) fail_msg("cannot connect to chat_server on port %u: %s", s->port, strerror(errno));
+    g_fds.push_back(fd);
+    return fd;
+}
+
+int ch_connect_rcvbuf(nl_server *s, int rcvbuf)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) fail_msg("socket: %s", strerror(errno));
+    // Set before connect: the window is fixed small, so the server's sends hit a full socket soon.
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(s->port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) fail_msg("connect: %s", strerror(errno));
+    g_fds.push_back(fd);
+    return fd;
+}
+
+void ch_close(int fd)
+{
+    for (size_t i = 0; i < g_fds.size(); i++)
+        if (g_fds[i] == fd) g_fds.erase(g_fds.begin() + (long)i);
+    nl_tc_close(fd);
+}
+
+void ch_send(int fd, const std::string &line)
+{
+    if (nl_tc_send(fd, line + "\n") < 0) fail_msg("send to chat_server failed: %s", strerror(errno));
+}
+
+ch_msg::~ch_msg()
+{
+    if (j) json_decref(j);
+}
+
+const char *ch_msg::type() const
+{
+    json_t *t = json_object_get(j, "type");
+    return json_is_string(t) ? json_string_value(t) : "";
+}
+
+std::string ch_msg::str(const char *key) const
+{
+    json_t *v = json_object_get(j, key);
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+std::vector<std::string> ch_msg::list(const char *key) const
+{
+    std::vector<std::string> out;
+    json_t *a = json_object_get(j, key);
+    if (!json_is_array(a)) fail_msg("field '%s' is not an array in: %s", key, raw.c_str());
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v) out.push_back(json_is_string(v) ? json_string_value(v) : "<not a string>");
+    return out;
+}
+
+long long ch_msg::num(const char *key) const
+{
+    json_t *v = json_object_get(j, key);
+    if (!json_is_integer(v)) fail_msg("field '%s' is not an integer in: %s", key, raw.c_str());
+    return json_integer_value(v);
+}
+
+void ch_read(int fd, ch_msg *m, int timeout_ms)
+{
+    if (m->j) json_decref(m->j);
+    m->j = nullptr;
+    int rc = nl_tc_read_line(fd, &m->raw, timeout_ms);
+    if (rc == 0) fail_msg("the server closed the connection (before a line; got '%s')", m->raw.c_str());
+    if (rc < 0)
+        fail_msg("no complete line within %d ms (bytes so far: '%.200s')", timeout_ms, m->raw.c_str());
+    json_error_t e;
+    m->j = json_loads(m->raw.c_str(), 0, &e);
+    if (!json_is_object(m->j)) fail_msg("not a JSON object line: '%.200s'", m->raw.c_str());
+}
+
+void ch_expect(int fd, const char *type, ch_msg *m, int timeout_ms)
+{
+    ch_read(fd, m, timeout_ms);
+    if (strcmp(m->type(), type) != 0) fail_msg("expected a '%s' line, got: %.300s", type, m->raw.c_str());
+}
+
+void ch_expect_error(int fd, const char *contains)
+{
+    ch_msg m;
+    ch_expect(fd, "error", &m);
+    if (m.str("message").find(contains) == std::string::npos)
+        fail_msg("expected an error mentioning '%s', got: %s", contains, m.raw.c_str());
+}
+
+void ch_sync(int fd)
+{
+    ch_send(fd, "{\"type\":\"list_rooms\"}");
+    ch_msg m;
+    ch_expect(fd, "rooms", &m);
+}
+
+void ch_nick(int fd, const char *name)
+{
+    ch_send(fd, ch_json("{s:s, s:s}", "type", "nick", "name", name));
+    ch_msg m;
+    ch_expect(fd, "nick_changed", &m);
+    assert_string_equal(m.str("new").c_str(), name);
+}
+
+void ch_join(int fd, const char *room)
+{
+    ch_send(fd, ch_json("{s:s, s:s}", "type", "join", "room", room));
+    ch_msg m;
+    ch_expect(fd, "joined", &m);
+    assert_string_equal(m.str("room").c_str(), room);
+}
+
+void ch_say(int fd, const char *room, const std::string &content)
+{
+    ch_send(fd, ch_json("{s:s, s:s, s:s}", "type", "message", "room", room, "content", content.c_str()));
+    ch_msg m;
+    ch_expect(fd, "message", &m, 10000);
+    assert_string_equal(m.str("room").c_str(), room);
+    if (m.str("content") != content) fail_msg("own message came back changed: %.200s", m.raw.c_str());
+}
+
+std::string ch_json(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    json_error_t e;
+    json_t *j = json_vpack_ex(&e, 0, fmt, ap);
+    va_end(ap);
+    if (!j) fail_msg("test bug: json_pack '%s': %s", fmt, e.text);
+    char *s = json_dumps(j, JSON_COMPACT);
+    std::string out = s;
+    free(s);
+    json_decref(j);
+    return out;
+}
+
+std::string ch_join_list(const std::vector<std::string> &v)
+{
+    std::string out;
+    for (const std::string &s : v) out += (out.empty() ? "" : ",") + s;
+    return "[" + out + "]";
+}

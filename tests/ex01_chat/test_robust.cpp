@@ -1,0 +1,206 @@
+// test_robust.cpp — beyond the seed's table: its traps (bad input, empty lines), the line limit,
+// clients that do not read, cleanup on disconnect, the client limit. Both backends each time.
+#include "chat_harness.h"
+
+#include <cstring>
+
+#define EXPECT_LIST(m, key, expected) assert_string_equal(ch_join_list((m).list(key)).c_str(), expected)
+
+CHAT_TEST(test_invalid_input)
+{
+    nl_server *s = ch_start(backend);
+    int c = ch_connect(s);
+    ch_send(c, "not valid json");
+    ch_expect_error(c, "invalid JSON");
+    ch_send(c, "[1,2]");
+    ch_expect_error(c, "expected a JSON object");
+    ch_send(c, "{\"room\":\"x\"}");
+    ch_expect_error(c, "missing field 'type'");
+    ch_send(c, "{\"type\":5}");
+    ch_expect_error(c, "field 'type' must be a string");
+    ch_send(c, "{\"type\":\"dance\"}");
+    ch_expect_error(c, "Unknown type: dance");
+    ch_send(c, "{\"type\":\"join\"}");
+    ch_expect_error(c, "missing field 'room'");
+    ch_send(c, "{\"type\":\"join\",\"room\":7}");
+    ch_expect_error(c, "field 'room' must be a string");
+    ch_join(c, "ok");
+    ch_send(c, "{\"type\":\"message\",\"room\":\"ok\"}");
+    ch_expect_error(c, "missing field 'content'");
+    ch_send(c, "{\"type\":\"nick\",\"name\":null}");
+    ch_expect_error(c, "field 'name' must be a string");
+    ch_send(c, "{\"type\":\"message\",\"room\":\"ok\",\"content\":\"\xff\xfe\"}");  // not UTF-8
+    ch_expect_error(c, "invalid JSON");
+    // Empty and blank lines are ignored: the next line the client sees answers list_rooms.
+    ch_send(c, "");
+    ch_send(c, "   ");
+    ch_send(c, "\r");
+    ch_sync(c);
+    // CRLF line endings work too, and the connection is still fine after all that.
+    ch_send(c, "{\"type\":\"list_users\",\"room\":\"ok\"}\r");
+    ch_msg m;
+    ch_expect(c, "users", &m);
+    EXPECT_LIST(m, "list", "[User1]");
+    ch_stop(s);
+}
+
+CHAT_TEST(test_line_too_long)
+{
+    nl_server *s = ch_start(backend, {"--max-line", "1024"});
+    int x = ch_connect(s), y = ch_connect(s);
+    ch_nick(x, "Long");
+    ch_join(x, "limits");
+    ch_join(y, "limits");
+    ch_msg m;
+    ch_expect(x, "user_joined", &m);
+    // A line of exactly the limit is fine.
+    std::string head = "{\"type\":\"message\",\"room\":\"limits\",\"content\":\"", tail = "\"}";
+    std::string content(1024 - head.size() - tail.size(), 'a');
+    ch_say(x, "limits", content);
+    ch_expect(y, "message", &m);
+    assert_int_equal(m.str("content").size(), content.size());
+    // One byte more than the limit: an error, then the server closes the connection.
+    ch_send(x, head + content + "a" + tail + std::string(4000, ' '));
+    ch_expect_error(x, "Line too long");
+    if (!nl_tc_wait_eof(x, CH_WAIT_MS)) fail_msg("the server kept the connection after an over-long line");
+    ch_expect(y, "user_left", &m);
+    assert_string_equal(m.str("user").c_str(), "Long");
+    ch_sync(y);
+    ch_stop(s);
+}
+
+// Senders i each share room "<prefix><i>" with one slow client that never reads, and each sends
+// `rounds` messages of 60 KB, reading its own copy back every time (deadline 10 s).
+static void flood(nl_server *s, int slow, const char *prefix, int senders, int rounds, std::vector<int> *fds)
+{
+    for (int i = 0; i < senders; i++) ch_join(slow, (prefix + std::to_string(i)).c_str());
+    for (int i = 0; i < senders; i++) {
+        int fd = ch_connect(s);
+        ch_join(fd, (prefix + std::to_string(i)).c_str());
+        fds->push_back(fd);
+    }
+    std::string content(60000, 'x');
+    for (int r = 0; r < rounds; r++)
+        for (int i = 0; i < senders; i++) {
+            content[0] = (char)('a' + r);
+            std::string room = prefix + std::to_string(i);
+            int fd = (*fds)[(size_t)i];
+            ch_send(fd, ch_json("{s:s, s:s, s:s}", "type", "message", "room", room.c_str(), "content", content.c_str()));
+            ch_msg m;
+            ch_read(fd, &m, 10000);
+            if (!strcmp(m.type(), "user_left")) ch_read(fd, &m, 10000);  // the slow one was dropped
+            if (strcmp(m.type(), "message") != 0 || m.str("content") != content)
+                fail_msg("sender %d: expected its own message back, got: %.200s", i, m.raw.c_str());
+        }
+}
+
+// 25 x 4 x 60 KB = 6 MB towards a client that reads nothing: more than the kernel can hold for it
+// (tcp_wmem max 4 MB + a small receive window) plus its 1 MB output limit. The others must keep
+// being served, and the slow one must be dropped.
+CHAT_TEST(test_slow_reader_isolated)
+{
+    nl_server *s = ch_start(backend, {"--max-outbuf", "1048576"});
+    int slow = ch_connect_rcvbuf(s, 4096);
+    ch_nick(slow, "Sloth");
+    std::vector<int> senders;
+    flood(s, slow, "f", 25, 4, &senders);
+    int probe = ch_connect(s);
+    ch_msg m;
+    ch_send(probe, "{\"type\":\"list_users\",\"room\":\"f0\"}");
+    ch_expect(probe, "users", &m);
+    for (const std::string &u : m.list("list"))
+        if (u == "Sloth") fail_msg("the client that stopped reading was not disconnected");
+    if (!nl_tc_wait_eof(slow, 10000)) fail_msg("the slow client's connection was not closed");
+    ch_stop(s);
+}
+
+// 20 x 4 x 60 KB = 4.8 MB to a client that reads only afterwards: the kernel cannot take it all,
+// so the server must finish the job on writable events. Every message must arrive, in order.
+CHAT_TEST(test_backlog_delivered)
+{
+    nl_server *s = ch_start(backend, {"--max-outbuf", "16777216"});
+    int reader = ch_connect_rcvbuf(s, 4096);
+    std::vector<int> senders;
+    flood(s, reader, "g", 20, 4, &senders);
+    ch_msg m;
+    int messages = 0, joined = 0;
+    int next_round[20] = {0};
+    while (messages < 80) {
+        ch_read(reader, &m, 10000);
+        if (!strcmp(m.type(), "user_joined")) {
+            joined++;
+            continue;
+        }
+        if (strcmp(m.type(), "message") != 0) fail_msg("unexpected line: %.200s", m.raw.c_str());
+        int room = atoi(m.str("room").c_str() + 1);
+        assert_true(room >= 0 && room < 20);
+        assert_int_equal(m.str("content")[0], 'a' + next_round[room]);  // in order per room
+        next_round[room]++;
+        messages++;
+    }
+    assert_int_equal(joined, 20);
+    ch_sync(reader);
+    ch_stop(s);
+}
+
+CHAT_TEST(test_disconnect_cleanup)
+{
+    nl_server *s = ch_start(backend);
+    int ghost = ch_connect(s), other = ch_connect(s), later = ch_connect(s);
+    ch_nick(ghost, "Ghost");
+    ch_join(ghost, "haunted");
+    ch_join(ghost, "solo");
+    ch_join(other, "haunted");
+    ch_msg m;
+    ch_expect(ghost, "user_joined", &m);
+    ch_close(ghost);
+    ch_expect(other, "user_left", &m);
+    assert_string_equal(m.str("user").c_str(), "Ghost");
+    // Its room without other members is gone, and its nick is free.
+    ch_send(other, "{\"type\":\"list_rooms\"}");
+    ch_expect(other, "rooms", &m);
+    EXPECT_LIST(m, "list", "[haunted]");
+    ch_nick(later, "Ghost");
+    ch_stop(s);
+}
+
+struct accept_probe {
+    nl_server *s;
+    int fd;
+};
+
+// True once a fresh connection is served (not refused as "Server full").
+static bool served(void *arg)
+{
+    accept_probe *p = (accept_probe *)arg;
+    int fd = nl_tc_connect(p->s->port);
+    if (fd < 0) return false;
+    std::string line;
+    if (nl_tc_send(fd, "{\"type\":\"list_rooms\"}\n") == 0 && nl_tc_read_line(fd, &line, CH_WAIT_MS) == 1 &&
+        line.find("\"rooms\"") != std::string::npos) {
+        p->fd = fd;
+        return true;
+    }
+    nl_tc_close(fd);
+    return false;
+}
+
+CHAT_TEST(test_max_clients)
+{
+    nl_server *s = ch_start(backend, {"--max-clients", "3"});
+    int fd[3];
+    for (int i = 0; i < 3; i++) {
+        fd[i] = ch_connect(s);
+        ch_sync(fd[i]);
+    }
+    int extra = ch_connect(s);
+    ch_expect_error(extra, "Server full");
+    if (!nl_tc_wait_eof(extra, CH_WAIT_MS)) fail_msg("a refused client was left connected");
+    ch_close(extra);
+    for (int i = 0; i < 3; i++) ch_sync(fd[i]);  // the others did not notice
+    ch_close(fd[0]);
+    accept_probe p = {s, -1};
+    if (!nl_wait_until(served, &p, 10000)) fail_msg("a slot freed by a disconnect was not reused");
+    nl_tc_close(p.fd);
+    ch_stop(s);
+}
