@@ -28,18 +28,36 @@ static void kill_leftovers(void)
     g_fds.clear();
 }
 
+static bool g_in_child = false;
+
+// Each backend runs in its own child process, so a failure on one (CMocka jumps out of the
+// scenario) does not keep the other from running: every run reports both.
 void ch_run_both(void (*scenario)(const char *backend))
 {
+    if (g_in_child) _exit(1);  // a failed scenario returned into CMocka's loop in the child: stop there
     static const char *backends[] = {"epoll", "uring"};
-    static bool registered = false;
-    if (!registered) atexit(kill_leftovers);  // a failed assertion jumps past the cleanup below
-    registered = true;
+    std::string failed;
     for (const char *b : backends) {
-        kill_leftovers();  // a failed earlier scenario may have left some
-        fprintf(stderr, "[ backend %s ]\n", b);
-        scenario(b);
-        kill_leftovers();
+        fflush(stdout);
+        fflush(stderr);
+        pid_t pid = fork();
+        if (pid < 0) fail_msg("fork: %s", strerror(errno));
+        if (pid == 0) {
+            g_in_child = true;
+            atexit(kill_leftovers);  // also after a failed assertion
+            fprintf(stderr, "[ backend %s ]\n", b);
+            scenario(b);
+            kill_leftovers();
+            fflush(stdout);
+            fflush(stderr);
+            _exit(0);
+        }
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+        }
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) failed += std::string(failed.empty() ? "" : ", ") + b;
     }
+    if (!failed.empty()) fail_msg("failed on backend: %s", failed.c_str());
 }
 
 nl_server *ch_start(const char *backend, const std::vector<std::string> &extra)
