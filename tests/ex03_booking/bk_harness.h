@@ -48,6 +48,8 @@ int bk_teardown(void **state);
 
 // Receives are blocking; a watchdog removes the queue after timeout_ms so that a missing reply
 // ends the test with EIDRM instead of hanging. bk_watchdog() (re)arms it; 0 disarms.
+// bk_start arms it for its server with BK_DEFAULT_WATCHDOG_MS.
+enum { BK_DEFAULT_WATCHDOG_MS = 20000 };
 void bk_watchdog(int qid, int timeout_ms);
 bool bk_watchdog_fired(void);
 

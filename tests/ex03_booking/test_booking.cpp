@@ -290,7 +290,7 @@ static void test_reply_to_client_mtype(void **)
         assert_int_equal(ra.count, 1);
         assert_int_equal(rb.count, 2);
         assert_queue_empty(s.qid);
-        bk_watchdog(-1, 0);
+        bk_watchdog(s.qid, BK_DEFAULT_WATCHDOG_MS);
         STOP_CLEAN(&s);
     }
 }
@@ -366,7 +366,7 @@ static void test_rejects_malformed(void **)
         assert_int_equal(bk_send(s.qid, &loop), 0);
         assert_stock(s.qid, "hamlet", 20, 0);
         assert_queue_empty(s.qid);
-        bk_watchdog(-1, 0);
+        bk_watchdog(s.qid, BK_DEFAULT_WATCHDOG_MS);
         STOP_CLEAN(&s);
     }
 }
@@ -398,7 +398,7 @@ static std::vector<booking_reply> burst(bk_server *s, const std::vector<booking_
         if (seen[(size_t)i]++) fail_msg("request %ld (mtype %ld) answered twice", i, r.mtype);
         replies[(size_t)i] = r;
     }
-    bk_watchdog(-1, 0);
+    bk_watchdog(s->qid, BK_DEFAULT_WATCHDOG_MS);
     return replies;
 }
 
@@ -493,7 +493,7 @@ static void test_oversell_stress(void **)
             sold += cs[i].got_ok;
         }
         pthread_barrier_destroy(&start);
-        bk_watchdog(-1, 0);
+        bk_watchdog(s.qid, BK_DEFAULT_WATCHDOG_MS);
         if (sold > 25) fail_msg("%s mode: %d seats sold out of 25", mode, sold);
         assert_stock(s.qid, "hamlet", 25, sold);
         assert_queue_empty(s.qid);
@@ -604,7 +604,7 @@ static void test_load_every_mode(void **)
             assert_int_equal(cs[i].replies, 24);
             held[cs[i].show] += cs[i].held;
         }
-        bk_watchdog(-1, 0);
+        bk_watchdog(s.qid, BK_DEFAULT_WATCHDOG_MS);
         for (const char *sh : shows) assert_stock(s.qid, sh, 30, held[sh]);
         assert_queue_empty(s.qid);
         STOP_CLEAN(&s);
@@ -713,7 +713,7 @@ static void test_thread_mode_releases_threads(void **)
     if (after - before > 64 * 1024)
         fail_msg("VmSize grew by %ld kB over 200 requests: finished threads keep their stacks (not detached?)",
                  after - before);
-    bk_watchdog(-1, 0);
+    bk_watchdog(s.qid, BK_DEFAULT_WATCHDOG_MS);
     STOP_CLEAN(&s);
 }
 
@@ -736,7 +736,7 @@ static void test_thread_mode_frees_requests(void **)
     fprintf(stderr, "VmRSS %ld kB -> %ld kB over 20000 requests\n", before, after);
     if (after - before > 1024)
         fail_msg("VmRSS grew by %ld kB over 20000 requests: request copies are not freed", after - before);
-    bk_watchdog(-1, 0);
+    bk_watchdog(s.qid, BK_DEFAULT_WATCHDOG_MS);
     STOP_CLEAN(&s);
 }
 

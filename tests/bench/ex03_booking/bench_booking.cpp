@@ -67,6 +67,7 @@ static bool start_server(target *t, const std::string &bin, const std::string &k
     if (pid == 0) {
         dup2(p[1], 1);
         close(p[0]);
+        setenv("NETLAB_LOG", "warn", 1);  // keep the table readable
         std::vector<std::string> args = {bin + "/booking_server", "--mode", mode, "--workers", std::to_string(workers),
                                          "--cost-us", std::to_string(cost_us), "--key-path", key_path};
         for (int i = 0; i < 16; i++) {
