@@ -259,8 +259,8 @@ static int open_queue(key_t key, char *err, size_t errlen)
                      strerror(errno));
             return -1;
         }
-        nl_warn("reclaiming queue 0x%08x (id %d) left by a dead server (last server pid %d, %lu message(s) dropped)",
-                (unsigned)key, old, (int)ds.msg_lrpid, (unsigned long)ds.msg_qnum);
+        nl_warn("reclaiming queue 0x%08x (id %d) left by a dead server (%lu unanswered message(s) dropped)",
+                (unsigned)key, old, (unsigned long)ds.msg_qnum);
         if (msgctl(old, IPC_RMID, nullptr) < 0 && errno != EIDRM && errno != EINVAL) {
             snprintf(err, errlen, "cannot remove stale queue 0x%08x: %s", (unsigned)key, strerror(errno));
             return -1;
