@@ -1,0 +1,518 @@
+// test_gossip_mesh.cpp — EX04 suite: the seed's 6 tests, unit tests of the SWIM rules, properties
+// in the deterministic simulator (convergence, bounded false suspicions under loss, detection), and
+// 5 gossip_node processes over UDP on loopback.
+#include "gm_sim.h"
+#include "gossip_mesh.h"
+#include "nl_test.h"
+#include "nl_testproc.h"
+
+#include <algorithm>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <set>
+
+static uint64_t vnow;
+static uint64_t vclock(void *) { return vnow; }
+
+static gm_protocol *node(const char *id, int port, int probe_timeout = 500, int mult = 5)
+{
+    gm_config cfg;
+    gm_config_default(&cfg);
+    cfg.probe_timeout_ms = probe_timeout;
+    cfg.suspicion_multiplier = mult;
+    cfg.clock = {vclock, nullptr};
+    std::string addr = "127.0.0.1:" + std::to_string(port);
+    return gm_new(id, addr.c_str(), &cfg);
+}
+
+static std::string addr(int port) { return "127.0.0.1:" + std::to_string(port); }
+
+static gm_update alive(const char *id, int port, uint64_t inc = 0)
+{
+    return gm_update{id, GM_ALIVE, inc, addr(port), false, {}};
+}
+
+static gm_message msg(gm_msg_type t, const std::vector<gm_update> &ups, const char *from = "x")
+{
+    gm_message m{};
+    m.type = t;
+    m.from = from;
+    m.updates = ups;
+    return m;
+}
+
+static gm_actions feed(gm_protocol *p, int from_port, const gm_message &m)
+{
+    return gm_handle_message(p, addr(from_port).c_str(), &m);
+}
+
+static std::vector<gm_action> sends(const gm_actions &acts, gm_msg_type t)
+{
+    std::vector<gm_action> v;
+    for (const gm_action &a : acts)
+        if (a.type == GM_SEND && a.message.type == t) v.push_back(a);
+    return v;
+}
+
+static bool has_timer(const gm_actions &acts, const std::string &name, uint64_t *delay = nullptr)
+{
+    for (const gm_action &a : acts)
+        if (a.type == GM_SCHEDULE_TIMER && a.timer == name) {
+            if (delay) *delay = a.delay_ms;
+            return true;
+        }
+    return false;
+}
+
+static gm_state state_of(gm_protocol *p, const char *id)
+{
+    gm_member m;
+    return gm_get_member(p, id, &m) ? m.state : GM_UNKNOWN;
+}
+
+/* ---- the seed's tests ---- */
+
+static void test_bootstrap_connects_to_seeds(void **)
+{
+    vnow = 0;
+    gm_protocol *p = node("node1", 8001);
+    gm_actions acts = gm_bootstrap(p, {addr(8002), addr(8003)});
+    std::vector<gm_action> s = sends(acts, GM_SYNC_REQUEST);
+    assert_int_equal(s.size(), 2);
+    assert_int_equal(acts.size(), 2);
+    assert_string_equal(s[0].to.c_str(), "127.0.0.1:8002");
+    assert_string_equal(s[0].message.from.c_str(), "node1");
+    gm_free(p);
+}
+
+static void test_probe_cycle(void **)
+{
+    vnow = 0;
+    gm_protocol *p = node("node1", 8001);
+    feed(p, 8002, msg(GM_SYNC, {alive("node2", 8002)}, "node2"));
+    gm_actions acts = gm_tick(p);
+    std::vector<gm_action> pings = sends(acts, GM_PING);
+    assert_true(pings.size() >= 1);
+    assert_string_equal(pings[0].to.c_str(), "127.0.0.1:8002");
+    assert_true(has_timer(acts, "probe_timeout_node2"));
+    gm_free(p);
+}
+
+static void test_suspicion_on_timeout(void **)
+{
+    vnow = 0;
+    gm_protocol *p = node("node1", 8001, 10, 2);
+    feed(p, 8002, msg(GM_SYNC, {alive("node2", 8002)}, "node2"));
+    gm_tick(p);
+    gm_actions acts = gm_handle_timer(p, "probe_timeout_node2");
+    assert_int_equal(state_of(p, "node2"), GM_SUSPECT);
+    bool change = false;
+    for (const gm_action &a : acts)
+        change |= a.type == GM_MEMBERSHIP_CHANGE && a.member == "node2" && a.new_state == GM_SUSPECT;
+    assert_true(change);
+    gm_free(p);
+}
+
+static void test_refute_suspicion_with_incarnation(void **)
+{
+    vnow = 0;
+    gm_protocol *p = node("node2", 8002);
+    gm_actions acts = feed(p, 8001, msg(GM_GOSSIP, {{"node2", GM_SUSPECT, 0, "", false, {}}}, "node1"));
+    bool refuted = false;
+    for (const gm_action &a : sends(acts, GM_GOSSIP))
+        for (const gm_update &u : a.message.updates)
+            refuted |= u.id == "node2" && u.state == GM_ALIVE && u.incarnation > 0 && a.to == addr(8001);
+    assert_true(refuted);
+    gm_free(p);
+}
+
+static void test_metadata_propagation(void **)
+{
+    vnow = 0;
+    gm_protocol *n1 = node("node1", 8001), *n2 = node("node2", 8002);
+    gm_bootstrap(n1, {addr(8002)});          // node1 must know where node2 is (see the README)
+    gm_actions acts = gm_update_metadata(n1, "role", "leader");
+    size_t n = 0;
+    for (const gm_action &a : acts)
+        if (a.type == GM_SEND) {
+            feed(n2, 8001, a.message);
+            n++;
+        }
+    assert_true(n >= 1);
+    gm_metadata md;
+    assert_true(gm_get_metadata(n2, "node1", &md));
+    assert_string_equal(md["role"].c_str(), "leader");
+    gm_free(n1);
+    gm_free(n2);
+}
+
+static void test_graceful_leave(void **)
+{
+    vnow = 0;
+    gm_protocol *p = node("node1", 8001);
+    gm_bootstrap(p, {addr(8002)});
+    gm_actions acts = gm_leave(p);
+    bool left = false;
+    for (const gm_action &a : sends(acts, GM_GOSSIP))
+        for (const gm_update &u : a.message.updates) left |= u.id == "node1" && u.state == GM_LEFT;
+    assert_true(left);
+    gm_free(p);
+}
+
+/* ---- the SWIM rules ---- */
+
+static gm_protocol *with_members(int count)
+{
+    gm_protocol *p = node("n0", 9000);
+    std::vector<gm_update> ups;
+    for (int i = 1; i <= count; i++) ups.push_back(alive(("n" + std::to_string(i)).c_str(), 9000 + i));
+    feed(p, 9001, msg(GM_SYNC, ups, "n1"));
+    return p;
+}
+
+static std::string probed(const gm_actions &acts)
+{
+    std::vector<gm_action> pings = sends(acts, GM_PING);
+    assert_int_equal(pings.size(), 1);
+    return "n" + std::to_string(atoi(pings[0].to.c_str() + 10) - 9000);
+}
+
+static void test_indirect_probe_on_timeout(void **)
+{
+    vnow = 0;
+    gm_protocol *p = with_members(5);
+    std::string target = probed(gm_tick(p));
+    gm_actions acts = gm_handle_timer(p, ("probe_timeout_" + target).c_str());
+    std::vector<gm_action> reqs = sends(acts, GM_PING_REQ);
+    assert_int_equal(reqs.size(), 3);                       // indirect_probes
+    std::set<std::string> helpers;
+    for (const gm_action &a : reqs) {
+        assert_string_equal(a.message.target.c_str(), target.c_str());
+        assert_true(a.to != addr(9000 + atoi(target.c_str() + 1)));
+        helpers.insert(a.to);
+    }
+    assert_int_equal(helpers.size(), 3);
+    assert_int_equal(state_of(p, target.c_str()), GM_ALIVE);  // not yet
+    uint64_t delay = 0;
+    assert_true(has_timer(acts, "indirect_timeout_" + target, &delay));
+    assert_int_equal(delay, 500);
+    gm_handle_timer(p, ("indirect_timeout_" + target).c_str());
+    assert_int_equal(state_of(p, target.c_str()), GM_SUSPECT);
+    gm_free(p);
+}
+
+static void test_indirect_ack_prevents_suspicion(void **)
+{
+    vnow = 0;
+    gm_protocol *p = with_members(4);
+    gm_actions t = gm_tick(p);
+    std::string target = probed(t);
+    uint64_t seq = sends(t, GM_PING)[0].message.seq;
+    std::vector<gm_action> reqs = sends(gm_handle_timer(p, ("probe_timeout_" + target).c_str()), GM_PING_REQ);
+    assert_int_equal(reqs[0].message.seq, seq);
+    gm_message ack = msg(GM_ACK, {}, target.c_str());       // relayed by a helper
+    ack.seq = seq;
+    gm_handle_message(p, reqs[0].to.c_str(), &ack);
+    gm_handle_timer(p, ("indirect_timeout_" + target).c_str());
+    assert_int_equal(state_of(p, target.c_str()), GM_ALIVE);
+    gm_free(p);
+}
+
+static void test_ping_req_relay(void **)
+{
+    vnow = 0;
+    gm_protocol *b = with_members(3);                       // b = n0 knows n1..n3
+    gm_message req = msg(GM_PING_REQ, {}, "n1");
+    req.seq = 77;
+    req.target = "n2";
+    std::vector<gm_action> pings = sends(feed(b, 9001, req), GM_PING);
+    assert_int_equal(pings.size(), 1);
+    assert_string_equal(pings[0].to.c_str(), addr(9002).c_str());
+    gm_message ack = msg(GM_ACK, {}, "n2");
+    ack.seq = pings[0].message.seq;
+    std::vector<gm_action> fwd = sends(feed(b, 9002, ack), GM_ACK);
+    assert_int_equal(fwd.size(), 1);
+    assert_string_equal(fwd[0].to.c_str(), addr(9001).c_str());
+    assert_int_equal(fwd[0].message.seq, 77);               // the requester's own seq
+    assert_string_equal(fwd[0].message.from.c_str(), "n2");
+    gm_message ping = msg(GM_PING, {}, "n3");
+    ping.seq = 5;
+    std::vector<gm_action> acks = sends(feed(b, 9003, ping), GM_ACK);
+    assert_int_equal(acks.size(), 1);
+    assert_int_equal(acks[0].message.seq, 5);
+    assert_string_equal(acks[0].to.c_str(), addr(9003).c_str());
+    gm_free(b);
+}
+
+static void test_suspect_becomes_dead_after_multiplier(void **)
+{
+    vnow = 1000;
+    gm_protocol *p = node("n0", 9000, 500, 4);
+    feed(p, 9001, msg(GM_SYNC, {alive("n1", 9001)}, "n1"));
+    gm_tick(p);
+    gm_actions acts = gm_handle_timer(p, "probe_timeout_n1");
+    uint64_t delay = 0;
+    assert_true(has_timer(acts, "suspicion_timeout_n1", &delay));
+    assert_int_equal(delay, 4 * 1000);                      // multiplier * probe_interval
+    vnow += 3999;
+    gm_handle_timer(p, "suspicion_timeout_n1");             // early (a stale timer): still suspect
+    assert_int_equal(state_of(p, "n1"), GM_SUSPECT);
+    vnow += 1;
+    acts = gm_handle_timer(p, "suspicion_timeout_n1");
+    assert_int_equal(state_of(p, "n1"), GM_DEAD);
+    assert_false(gm_is_alive(p, "n1"));
+    assert_int_equal(gm_cluster_size(p), 1);
+    gm_free(p);
+}
+
+static void test_incarnation_ordering(void **)
+{
+    vnow = 0;
+    gm_protocol *p = with_members(1);
+    feed(p, 9005, msg(GM_GOSSIP, {{"n1", GM_SUSPECT, 0, "", false, {}}}));
+    assert_int_equal(state_of(p, "n1"), GM_SUSPECT);
+    feed(p, 9005, msg(GM_GOSSIP, {alive("n1", 9001, 0)}));  // stale alive: ignored
+    assert_int_equal(state_of(p, "n1"), GM_SUSPECT);
+    feed(p, 9005, msg(GM_GOSSIP, {alive("n1", 9001, 1)}));  // the refutation
+    assert_int_equal(state_of(p, "n1"), GM_ALIVE);
+    feed(p, 9005, msg(GM_GOSSIP, {{"n1", GM_SUSPECT, 0, "", false, {}}}));   // older rumour
+    assert_int_equal(state_of(p, "n1"), GM_ALIVE);
+    feed(p, 9005, msg(GM_GOSSIP, {{"n1", GM_DEAD, 1, "", false, {}}}));
+    assert_int_equal(state_of(p, "n1"), GM_DEAD);
+    feed(p, 9005, msg(GM_GOSSIP, {alive("n1", 9001, 1)}));
+    assert_int_equal(state_of(p, "n1"), GM_DEAD);           // dead wins at equal incarnation
+    feed(p, 9005, msg(GM_GOSSIP, {alive("n1", 9001, 2)}));
+    assert_int_equal(state_of(p, "n1"), GM_ALIVE);          // it came back
+    gm_free(p);
+}
+
+static void test_refutation_outbids_rumour(void **)
+{
+    vnow = 0;
+    gm_protocol *p = node("n0", 9000);
+    feed(p, 9001, msg(GM_GOSSIP, {{"n0", GM_DEAD, 5, "", false, {}}}));
+    assert_int_equal(gm_incarnation(p), 6);
+    feed(p, 9001, msg(GM_GOSSIP, {{"n0", GM_SUSPECT, 3, "", false, {}}}));
+    assert_int_equal(gm_incarnation(p), 6);                  // an old rumour needs no answer
+    assert_true(gm_is_alive(p, "n0"));
+    gm_free(p);
+}
+
+static void test_piggyback_limit(void **)
+{
+    vnow = 0;
+    gm_protocol *p = node("n0", 9000);
+    feed(p, 9001, msg(GM_SYNC, {alive("n1", 9001)}, "n1"));
+    std::vector<gm_update> news;
+    for (int i = 2; i < 27; i++) news.push_back(alive(("n" + std::to_string(i)).c_str(), 9000 + i));
+    feed(p, 9001, msg(GM_GOSSIP, news));                    // 25 new members to spread
+    gm_message ping = msg(GM_PING, {}, "n1");
+    std::map<std::string, int> sent;
+    for (int round = 0; round < 40; round++) {
+        ping.seq = round;
+        std::vector<gm_action> acks = sends(feed(p, 9001, ping), GM_ACK);
+        assert_int_equal(acks.size(), 1);
+        assert_true((int)acks[0].message.updates.size() <= 10);      // max_piggyback
+        if (round == 0) assert_int_equal(acks[0].message.updates.size(), 10);
+        for (const gm_update &u : acks[0].message.updates) sent[u.id]++;
+    }
+    assert_int_equal(sent.size(), 25);                      // every update went out...
+    int limit = 4 * (int)std::ceil(std::log10(27.0 + 1));   // ...exactly the retransmit limit times
+    for (auto &[id, n] : sent) assert_int_equal(n, limit);
+    gm_free(p);
+}
+
+static void test_left_is_final_and_forgotten(void **)
+{
+    vnow = 0;
+    gm_protocol *p = with_members(1);
+    feed(p, 9001, msg(GM_GOSSIP, {{"n1", GM_LEFT, 0, "", false, {}}}));
+    assert_int_equal(state_of(p, "n1"), GM_LEFT);
+    feed(p, 9005, msg(GM_GOSSIP, {alive("n1", 9001, 9)}));
+    assert_int_equal(state_of(p, "n1"), GM_LEFT);
+    assert_int_equal(sends(gm_tick(p), GM_PING).size(), 0); // a left member is not probed
+    vnow += 30000;                                          // dead_retention
+    gm_tick(p);
+    assert_int_equal(state_of(p, "n1"), GM_UNKNOWN);
+    assert_int_equal(gm_all_members(p).size(), 1);
+    gm_free(p);
+}
+
+static void test_sync_request_teaches_both(void **)
+{
+    vnow = 0;
+    gm_protocol *a = with_members(2), *b = node("nb", 9100);
+    gm_update_metadata(a, "zone", "eu");
+    gm_actions bs = gm_bootstrap(b, {addr(9000)});
+    gm_actions reply = gm_handle_message(a, addr(9100).c_str(), &bs[0].message);
+    assert_true(gm_is_alive(a, "nb"));
+    std::vector<gm_action> syncs = sends(reply, GM_SYNC);
+    assert_int_equal(syncs.size(), 1);
+    assert_string_equal(syncs[0].to.c_str(), addr(9100).c_str());
+    gm_handle_message(b, addr(9000).c_str(), &syncs[0].message);
+    std::vector<std::string> al = gm_alive_members(b);
+    assert_int_equal(al.size(), 4);                         // nb, n0, n1, n2
+    gm_metadata md;
+    assert_true(gm_get_metadata(b, "n0", &md));
+    assert_string_equal(md["zone"].c_str(), "eu");
+    gm_free(a);
+    gm_free(b);
+}
+
+static void test_codec_roundtrip_and_strict(void **)
+{
+    gm_message m = msg(GM_PING_REQ, {{"n1", GM_SUSPECT, 3, "sim:1", true, {{"role", "db"}}}, {"n2", GM_LEFT, 0, "", false, {}}}, "n0");
+    m.seq = 42;
+    m.target = "n9";
+    std::string wire = gm_encode(&m);
+    gm_message back;
+    std::string err;
+    assert_true(gm_decode(wire.data(), wire.size(), &back, &err));
+    assert_int_equal(back.type, GM_PING_REQ);
+    assert_int_equal(back.seq, 42);
+    assert_string_equal(back.target.c_str(), "n9");
+    assert_int_equal(back.updates.size(), 2);
+    assert_int_equal(back.updates[0].state, GM_SUSPECT);
+    assert_int_equal(back.updates[0].incarnation, 3);
+    assert_string_equal(back.updates[0].metadata["role"].c_str(), "db");
+    assert_false(back.updates[1].has_metadata);
+    const char *bad[] = {"not json", "[1]", "{\"type\":\"shout\",\"from\":\"a\"}", "{\"type\":\"ping\"}",
+                         "{\"type\":\"ping\",\"from\":\"a\",\"seq\":-1}",
+                         "{\"type\":\"ping_req\",\"from\":\"a\",\"seq\":1}",
+                         "{\"type\":\"gossip\",\"from\":\"a\",\"updates\":[{\"id\":\"b\",\"state\":\"zombie\",\"inc\":0}]}",
+                         "{\"type\":\"gossip\",\"from\":\"a\",\"updates\":[{\"id\":\"b\",\"state\":\"alive\"}]}",
+                         "{\"type\":\"gossip\",\"from\":\"a\",\"updates\":[{\"id\":\"b\",\"state\":\"alive\",\"inc\":0,\"meta\":{\"k\":1}}]}"};
+    for (const char *b : bad) {
+        err.clear();
+        assert_false(gm_decode(b, strlen(b), &back, &err));
+        assert_true(err.size() > 0);
+    }
+}
+
+/* ---- in the deterministic simulator ---- */
+
+static void convergence(int n, int max_rounds)
+{
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        gm_cluster *c = gm_cluster_new(n, seed, 0.0, nullptr);
+        gm_cluster_run_periods(c, 2);
+        gm_cluster_apply(c, 0, gm_update_metadata(c->nodes[0], "version", "2"));
+        int rounds = gm_cluster_rounds_until_metadata(c, 0, "version", "2", 60);
+        if (rounds < 0 || rounds > max_rounds) {
+            print_error("n=%d seed=%llu: %d rounds (bound %d)\n", n, (unsigned long long)seed, rounds, max_rounds);
+            fail();
+        }
+        gm_cluster_free(c);
+    }
+}
+
+static void test_sim_convergence_10(void **) { convergence(10, 2 * 4); }      // 2 * ceil(log2 n)
+static void test_sim_convergence_100(void **) { convergence(100, 2 * 7); }
+
+static void test_sim_false_suspicions_bounded(void **)
+{
+    gm_cluster *c = gm_cluster_new(30, 7, 0.10, nullptr);
+    gm_cluster_run_periods(c, 60);
+    if (c->false_deaths != 0 || c->false_suspicions * 20 > c->probes) {
+        print_error("10%% loss: %llu false suspicions, %llu false deaths, %llu probes\n",
+                    (unsigned long long)c->false_suspicions, (unsigned long long)c->false_deaths,
+                    (unsigned long long)c->probes);
+        fail();
+    }
+    for (int i = 0; i < 30; i++) assert_int_equal(gm_cluster_size(c->nodes[i]), 30);   // nobody lost
+    gm_cluster_free(c);
+}
+
+static void test_sim_crash_detected(void **)
+{
+    gm_cluster *c = gm_cluster_new(20, 11, 0.0, nullptr);
+    gm_cluster_run_periods(c, 3);
+    uint64_t crash_at = nl_sim_now(c->sim);
+    nl_sim_crash(c->sim, 5);
+    gm_cluster_run_periods(c, 30);
+    for (int i = 0; i < 20; i++) {
+        if (i == 5) continue;
+        assert_int_equal(state_of(c->nodes[i], "n5"), GM_DEAD);
+        assert_true(c->dead_at[i][5] >= (int64_t)(crash_at + 5 * 1000));   // not before the suspicion ran out
+    }
+    assert_int_equal(c->false_deaths, 0);
+    gm_cluster_free(c);
+}
+
+static void test_sim_leave_disseminates(void **)
+{
+    gm_cluster *c = gm_cluster_new(20, 3, 0.0, nullptr);
+    gm_cluster_run_periods(c, 2);
+    c->left[4] = true;
+    gm_cluster_apply(c, 4, gm_leave(c->nodes[4]));
+    gm_cluster_run_periods(c, 3);
+    for (int i = 0; i < 20; i++)
+        if (i != 4) assert_int_equal(state_of(c->nodes[i], "n4"), GM_LEFT);
+    gm_cluster_free(c);
+}
+
+/* ---- real mode: 5 gossip_node processes over UDP on loopback ---- */
+
+static const int PROBE_MS = 200, MULT = 3;
+
+static void test_udp_kill_detected(void **)
+{
+    nl_server s[5];
+    std::vector<std::string> common = {"--probe-interval", std::to_string(PROBE_MS), "--probe-timeout", "80",
+                                       "--suspicion-mult", std::to_string(MULT)};
+    std::vector<std::string> a0 = common;
+    a0.insert(a0.end(), {"--id", "n0", "--port", "0"});
+    assert_int_equal(nl_server_start(&s[0], "gossip_node", a0, 10000), 0);
+    std::string seed = "127.0.0.1:" + std::to_string(s[0].port);
+    for (int i = 1; i < 5; i++) {
+        std::vector<std::string> a = common;
+        a.insert(a.end(), {"--id", "n" + std::to_string(i), "--port", "0", "--join", seed});
+        assert_int_equal(nl_server_start(&s[i], "gossip_node", a, 10000), 0);
+    }
+    for (int i = 0; i < 5; i++)                             // everyone sees everyone
+        for (int j = 0; j < 5; j++)
+            if (i != j) assert_true(nl_server_output_contains(&s[i], ("member n" + std::to_string(j) + " alive").c_str(), 15000));
+    kill(s[4].pid, SIGKILL);
+    // Detection takes at most about one probe round over 4 members, the indirect probes and
+    // MULT periods of suspicion (~2 s here); the deadline leaves room for a loaded machine.
+    for (int i = 0; i < 4; i++)
+        assert_true(nl_server_output_contains(&s[i], "member n4 dead", 20000));
+    for (int i = 0; i < 4; i++) assert_int_equal(nl_server_stop(&s[i], SIGTERM, 5000), 0);
+    nl_server_stop(&s[4], SIGKILL, 5000);
+}
+
+static void test_udp_bad_arguments(void **)
+{
+    nl_server s;
+    assert_int_equal(nl_server_start(&s, "gossip_node", {"--port", "0"}, 3000), -1);      // no --id
+    assert_int_equal(nl_server_start(&s, "gossip_node", {"--id", "a", "--join", "nowhere"}, 3000), -1);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_bootstrap_connects_to_seeds),
+    cmocka_unit_test(test_probe_cycle),
+    cmocka_unit_test(test_suspicion_on_timeout),
+    cmocka_unit_test(test_refute_suspicion_with_incarnation),
+    cmocka_unit_test(test_metadata_propagation),
+    cmocka_unit_test(test_graceful_leave),
+    cmocka_unit_test(test_indirect_probe_on_timeout),
+    cmocka_unit_test(test_indirect_ack_prevents_suspicion),
+    cmocka_unit_test(test_ping_req_relay),
+    cmocka_unit_test(test_suspect_becomes_dead_after_multiplier),
+    cmocka_unit_test(test_incarnation_ordering),
+    cmocka_unit_test(test_refutation_outbids_rumour),
+    cmocka_unit_test(test_piggyback_limit),
+    cmocka_unit_test(test_left_is_final_and_forgotten),
+    cmocka_unit_test(test_sync_request_teaches_both),
+    cmocka_unit_test(test_codec_roundtrip_and_strict),
+    cmocka_unit_test(test_sim_convergence_10),
+    cmocka_unit_test(test_sim_convergence_100),
+    cmocka_unit_test(test_sim_false_suspicions_bounded),
+    cmocka_unit_test(test_sim_crash_detected),
+    cmocka_unit_test(test_sim_leave_disseminates),
+    cmocka_unit_test(test_udp_kill_detected),
+    cmocka_unit_test(test_udp_bad_arguments),
+};
+
+NL_TEST_MAIN("ex04_gossip_mesh", tests)
