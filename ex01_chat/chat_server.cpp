@@ -553,10 +553,16 @@ static void on_signal(nl_loop *loop, int fd, int events, void *arg)
 static void server_cleanup(chat_server *s)
 {
     reap_dead(s);
+    const chat_bonus_ops *b = s->cfg.bonus;
+    // The rooms end with the server: the bonus frees what it keeps per room and per client.
+    for (const auto &r : s->rooms)
+        if (b && b->room_removed) b->room_removed(s, r.first.c_str());
+    s->rooms.clear();
     std::vector<chat_client *> all;
     for (auto &kv : s->clients) all.push_back(kv.second);
     for (chat_client *c : all) {
         nl_outbuf_flush(&c->out, c->fd);  // last words, best effort, never blocking
+        if (b && b->client_closed && !c->detached) b->client_closed(s, c);
         client_destroy(s, c);
     }
     if (s->listen_fd >= 0) {
