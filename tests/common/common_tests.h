@@ -66,6 +66,7 @@ void tc_send_reset_counts(void);
     X(hangup_reaches_reader_and_writer)                  \
     X(unwatch_other_fd_in_same_batch)                    \
     X(fd_reuse_only_new_owner_called)                    \
+    X(pause_other_hung_up_fd_in_same_batch)              \
     X(events_zero_on_hung_up_fd_does_not_spin)           \
     X(writable_only_half_closed_peer_does_not_spin)      \
     X(timers_order_and_cancel)                           \

@@ -97,6 +97,7 @@ void test_base64_strict_decoding_rejects_bad_input(void **)
         "====",       // only padding
         "=Zg=",       // padding first
         "Zg=a",       // data after padding
+        "Zg=A",       // data after padding, even with zero bits
         "Zg==Zm8=",   // padding in the middle
         "Zm9v====",   // a whole quantum of padding
         "Zm9v\n",     // whitespace

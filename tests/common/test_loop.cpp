@@ -226,6 +226,11 @@ LOOP_TEST(changing_interest)
     int sv[2];
     tc_socketpair(sv);
     interest_ctx c;
+    // First quiet, watched for input only: a request is pending in the backend...
+    assert_int_equal(nl_loop_watch(loop, sv[0], NL_READABLE, rec_cb, &c.a), 0);
+    run_turns(loop, 3);
+    assert_int_equal(c.a.calls, 0);
+    // ...when the interest changes; the superseded request must leave no trace (no hang-up).
     assert_int_equal(nl_loop_watch(loop, sv[0], NL_READABLE | NL_WRITABLE, interest_first_cb, &c), 0);
     run_turns(loop, 5);
     assert_int_equal(c.a.calls, 1);
@@ -404,6 +409,33 @@ static void pause_on_hangup_cb(nl_loop *loop, int fd, int events, void *arg)
     assert_int_equal(nl_loop_watch(loop, fd, 0, pause_on_hangup_cb, arg), 0);
 }
 
+static void pause_other_cb(nl_loop *loop, int fd, int events, void *arg)
+{
+    pair_ctx *c = (pair_ctx *)arg;
+    int i = index_of(c, fd);
+    rec_cb(loop, fd, events, &c->seen[i]);
+    if (c->first >= 0) return;
+    c->first = i;
+    // Both peers hung up; this callback pauses itself and the other, whose hang-up is in this batch.
+    assert_int_equal(nl_loop_watch(loop, fd, 0, pause_other_cb, arg), 0);
+    assert_int_equal(nl_loop_watch(loop, c->fds[1 - i], 0, pause_other_cb, arg), 0);
+}
+
+LOOP_TEST(pause_other_hung_up_fd_in_same_batch)
+{
+    nl_loop *loop = make_loop(b);
+    pair_ctx c;
+    setup_pair_ctx(&c);
+    for (int i = 0; i < 2; i++) close(c.peers[i]);
+    for (int i = 0; i < 2; i++) assert_int_equal(nl_loop_watch(loop, c.fds[i], NL_READABLE, pause_other_cb, &c), 0);
+    run_turns(loop, 5);
+    assert_true(c.first == 0 || c.first == 1);
+    assert_int_equal(c.seen[c.first].calls, 1);
+    assert_int_equal(c.seen[1 - c.first].calls, 0);  // paused means silent, hang-up or not
+    nl_loop_destroy(loop);
+    for (int i = 0; i < 2; i++) close(c.fds[i]);
+}
+
 LOOP_TEST(events_zero_on_hung_up_fd_does_not_spin)
 {
     nl_loop *loop = make_loop(b);
@@ -489,17 +521,18 @@ LOOP_TEST(timers_order_and_cancel)
     log.stop_when = 4;
     uint64_t now = nl_now_ms();
     timer_arg t1 = {&log, 1, now + 40}, t2 = {&log, 2, now + 10}, t3 = {&log, 3, now + 25}, t4 = {&log, 4, now + 60},
-              t5 = {&log, 5, now + 10}, t6 = {&log, 6, now + 30};
+              t5 = {&log, 5, now + 10}, t6 = {&log, 6, now + 30}, t7 = {&log, 7, now + 15};
     uint64_t id1 = nl_loop_timer(loop, 40, log_timer_cb, &t1);
     nl_loop_timer(loop, 10, log_timer_cb, &t2);
     uint64_t id3 = nl_loop_timer(loop, 25, log_timer_cb, &t3);
     nl_loop_timer(loop, 60, log_timer_cb, &t4);
     nl_loop_timer(loop, 10, log_timer_cb, &t5);  // same delay as t2: fires after it
     nl_loop_timer(loop, 30, log_timer_cb, &t6);
+    nl_loop_timer(loop, 15, log_timer_cb, &t7);
     nl_loop_cancel(loop, id3);
     nl_loop_cancel(loop, id3);  // twice: harmless
     run_until_stopped(loop);
-    std::vector<int> want = {2, 5, 6, 1, 4};
+    std::vector<int> want = {2, 5, 7, 6, 1, 4};
     assert_true(log.order == want);
     for (size_t i = 0; i < log.order.size(); i++) assert_true(log.fired_at[i] >= log.due[i]);  // never early
     nl_loop_cancel(loop, id1);  // already fired: harmless

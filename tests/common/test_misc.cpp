@@ -99,6 +99,13 @@ void test_clock_monotonic_and_consistent(void **)
         assert_true(t >= prev);
         prev = t;
     }
+    // It is CLOCK_MONOTONIC itself (not a coarse or wall clock that could jump).
+    struct timespec a, c;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    uint64_t mid = nl_now_ns();
+    clock_gettime(CLOCK_MONOTONIC, &c);
+    assert_true((uint64_t)a.tv_sec * 1000000000ull + (uint64_t)a.tv_nsec <= mid);
+    assert_true(mid <= (uint64_t)c.tv_sec * 1000000000ull + (uint64_t)c.tv_nsec);
     // ms and ns read the same clock.
     uint64_t ns1 = nl_now_ns(), ms = nl_now_ms(), ns2 = nl_now_ns();
     assert_true(ns1 / 1000000 <= ms && ms <= ns2 / 1000000);

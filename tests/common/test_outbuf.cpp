@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,19 +36,38 @@ static void drain_all(nl_outbuf *ob, int wfd, int rfd, std::string *got)
     drain_now(rfd, got);
 }
 
-void test_outbuf_peer_not_reading_keeps_pending_without_blocking(void **)
+// Flushing into a blocking socket whose peer does not read, in a child: if flush blocked, the
+// child would be killed at its deadline and the test fails instead of hanging.
+static int flush_does_not_block_child(void *)
 {
     int sv[2];
-    tc_socketpair(sv);  // blocking sockets: flush must not block on them either
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) return 10;
+    std::string data(4u << 20, 'b');
+    nl_outbuf ob;
+    nl_outbuf_append(&ob, data.data(), data.size());
+    if (nl_outbuf_flush(&ob, sv[0]) != 0) return 11;
+    size_t left = nl_outbuf_pending(&ob);
+    if (left == 0 || left == data.size()) return 12;  // some went, the rest waits
+    if (nl_outbuf_flush(&ob, sv[0]) != 0) return 13;  // still full: no progress, no block
+    if (nl_outbuf_pending(&ob) != left) return 14;
+    return 0;
+}
+
+void test_outbuf_peer_not_reading_keeps_pending_without_blocking(void **)
+{
+    int st = tc_in_child(flush_does_not_block_child, nullptr, 10000);
+    assert_true(WIFEXITED(st));
+    if (WEXITSTATUS(st) != 0) fail_msg("flush into a full socket failed at step %d", WEXITSTATUS(st));
+    // Then the peer drains, and everything arrives in order.
+    int sv[2];
+    tc_socketpair(sv);
     std::string data = tc_pattern(4u << 20, 3);
     nl_outbuf ob;
     nl_outbuf_append(&ob, data.data(), data.size());
     assert_int_equal(nl_outbuf_pending(&ob), data.size());
     assert_int_equal(nl_outbuf_flush(&ob, sv[0]), 0);
     size_t left = nl_outbuf_pending(&ob);
-    assert_true(left > 0 && left < data.size());  // some went, the rest waits
-    assert_int_equal(nl_outbuf_flush(&ob, sv[0]), 0);  // socket still full: no progress, no block
-    assert_int_equal(nl_outbuf_pending(&ob), left);
+    assert_true(left > 0 && left < data.size());
     std::string got;
     drain_all(&ob, sv[0], sv[1], &got);
     assert_int_equal(nl_outbuf_pending(&ob), 0);
@@ -88,11 +108,20 @@ void test_outbuf_survives_short_writes_and_eintr(void **)
 {
     int sv[2];
     tc_socketpair(sv);
-    std::string data = tc_pattern(200000, 4);
+    std::string data = tc_pattern(2u << 20, 4);
     nl_outbuf ob;
     nl_outbuf_append(&ob, data.data(), data.size());
     tc_send_reset_counts();
     tc_send_short_writes(true, 1000);
+    // One flush goes on through short writes and EINTR until the socket is full.
+    assert_int_equal(nl_outbuf_flush(&ob, sv[0]), 0);
+    struct pollfd p = {sv[0], POLLOUT, 0};
+    int writable = poll(&p, 1, 0);
+    unsigned long calls = tc_send_calls();
+    if (writable != 0) {
+        tc_send_short_writes(false, 0);
+        fail_msg("one flush stopped after %lu sends with room left in the socket", calls);
+    }
     std::string got;
     drain_all(&ob, sv[0], sv[1], &got);
     tc_send_short_writes(false, 0);

@@ -1,6 +1,7 @@
 // test_socket.cpp — nl_socket: listening on port 0, connecting, error messages, nl_write_all under
 // short writes, EINTR and a vanished peer, nl_parse_u64.
 #include "common_tests.h"
+#include "nl_clock.h"
 #include "nl_socket.h"
 
 #include <cerrno>
@@ -9,6 +10,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -159,7 +161,12 @@ static void read_slowly_and_check(int fd, const std::string &want, size_t bite)
     std::string got;
     got.reserve(want.size());
     std::string chunk(bite, '\0');
+    uint64_t deadline = nl_now_ms() + 10000;
     while (got.size() < want.size()) {
+        struct pollfd p = {fd, POLLIN, 0};
+        uint64_t now = nl_now_ms();
+        if (now >= deadline || poll(&p, 1, (int)(deadline - now)) == 0)
+            fail_msg("only %zu of %zu bytes arrived within 10 s", got.size(), want.size());
         ssize_t n = recv(fd, chunk.data(), bite, 0);
         if (n < 0 && errno == EINTR) continue;
         assert_true(n > 0);
