@@ -17,6 +17,7 @@ void tc_send_short_writes(bool on, size_t max_chunk);
 unsigned long tc_send_calls(void);                   // sends seen since the last reset
 unsigned long tc_send_short_count(void);             // sends that were cut short
 void tc_send_reset_counts(void);
+int tc_teardown(void **state);                       // after every test: short writes off
 
 #define TC_DECLARE(name) void name(void **state);
 

@@ -61,6 +61,12 @@ void tc_send_short_writes(bool on, size_t max_chunk)
 }
 unsigned long tc_send_calls(void) { return g_calls.load(); }
 unsigned long tc_send_short_count(void) { return g_cut.load(); }
+int tc_teardown(void **)
+{
+    tc_send_short_writes(false, 0);
+    return 0;
+}
+
 void tc_send_reset_counts(void)
 {
     g_calls.store(0);

@@ -1,8 +1,10 @@
 // main.cpp — the common/ unit-test suite: every module's tests in one CMocka array.
 #include "common_tests.h"
 
-#define TC_ENTRY(name) cmocka_unit_test(name),
-#define TC_LOOP_ENTRY(c) cmocka_unit_test(test_loop_##c##_epoll), cmocka_unit_test(test_loop_##c##_uring),
+// Every test gets the same teardown, so a failed test cannot leave test-only state (the send
+// wrapper) switched on for the next one when the whole suite runs in one process.
+#define TC_ENTRY(name) cmocka_unit_test_teardown(name, tc_teardown),
+#define TC_LOOP_ENTRY(c) TC_ENTRY(test_loop_##c##_epoll) TC_ENTRY(test_loop_##c##_uring)
 
 static const struct CMUnitTest tests[] = {
     TC_SOCKET_TESTS(TC_ENTRY)

@@ -615,13 +615,16 @@ LOOP_TEST(stop_from_callback_loses_no_readiness)
     nl_loop *loop = make_loop(b);
     pair_ctx c;
     setup_pair_ctx(&c);
-    // Both fds are ready in the same batch; the first callback stops the loop.
+    // Both fds are ready in the same batch, and a timer is due; the first callback stops the loop.
     for (int i = 0; i < 2; i++) {
         c.seen[i].stop = true;
         assert_int_equal(nl_loop_watch(loop, c.fds[i], NL_READABLE, rec_cb, &c.seen[i]), 0);
     }
+    bool timer_fired = false;
+    nl_loop_timer(loop, 0, watchdog_cb, &timer_fired);  // sets the flag (and stops) when it runs
     run_until_stopped(loop);
     assert_int_equal(c.seen[0].calls + c.seen[1].calls, 1);
+    assert_false(timer_fired);  // stopped means stopped: no timer after the stop
     // Running again, the other fd (still ready, level-triggered) is reported.
     run_until_stopped(loop);
     assert_int_equal(c.seen[0].calls, 1);
@@ -630,6 +633,9 @@ LOOP_TEST(stop_from_callback_loses_no_readiness)
     assert_string_equal(c.seen[1].data.c_str(), "1");
     // Both are quiet now, and both still watched: new input reaches either.
     c.seen[0].stop = c.seen[1].stop = false;
+    assert_false(timer_fired);
+    run_until_stopped(loop);  // now the due timer runs (and stops the loop)
+    assert_true(timer_fired);
     run_turns(loop, 3);
     assert_int_equal(c.seen[0].calls + c.seen[1].calls, 2);
     send_byte(c.peers[0], 'a');
