@@ -68,7 +68,8 @@ int nl_sim_set_net(nl_sim *sim, const nl_sim_net *net);
 void nl_sim_send(nl_sim *sim, int from, int to, const void *data, size_t len);
 
 // (Re)arms timer `timer_id` (any int) of `node` to fire after delay_ms; arming replaces the
-// previous deadline of that timer. Cancelled with nl_sim_cancel_timer, and by a crash.
+// previous deadline of that timer. Cancelled with nl_sim_cancel_timer, and by a crash; ignored
+// for a node that is down (on_restart re-arms what it needs).
 void nl_sim_set_timer(nl_sim *sim, int node, int timer_id, uint64_t delay_ms);
 void nl_sim_cancel_timer(nl_sim *sim, int node, int timer_id);
 
