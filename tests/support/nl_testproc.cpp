@@ -52,7 +52,11 @@ int nl_server_start(nl_server *s, const char *program, const std::vector<std::st
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) return -1;
     pid_t pid = fork();
-    if (pid < 0) return -1;
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return -1;
+    }
     if (pid == 0) {
         dup2(p[1], STDOUT_FILENO);
         std::vector<char *> av;
