@@ -334,6 +334,8 @@ int main(int argc, char **argv)
     opt.verbose = c.verbose;
     opt.progress = isatty(2) != 0;
     setvbuf(stdout, nullptr, _IOLBF, 0);
+    // Run from make: the builds the grader starts are its own, not part of the caller's jobserver.
+    for (const char *k : {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}) unsetenv(k);
     if (c.cmd == "list") return cmd_list(opt);
     if (c.cmd == "dist-student") return cmd_dist_student(c, opt);
     if (c.cmd != "validate" && c.cmd != "grade") {

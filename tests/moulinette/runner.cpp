@@ -13,6 +13,7 @@
 #include <functional>
 #include <mutex>
 #include <pthread.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -53,9 +54,27 @@ struct shared_state {
     std::string tmp;          // private temporary root
     int counter = 0;
     bool root_mode = false;   // running as root: one uid per slot
+    std::vector<uid_t> slot_uids;
 };
 
-const uid_t SLOT_UID_BASE = 61000;
+// Sandbox uids are taken from [61000, 62000): each worker slot holds an flock on a file named after
+// its uid for the whole run, so two moulinettes on one machine never share (and never sweep) a uid.
+const uid_t SLOT_UID_BASE = 61000, SLOT_UID_COUNT = 1000;
+
+uid_t claim_slot_uid(int *lock_fd)
+{
+    for (uid_t uid = SLOT_UID_BASE; uid < SLOT_UID_BASE + SLOT_UID_COUNT; uid++) {
+        std::string path = "/tmp/.netlab-moulinette-uid-" + std::to_string(uid) + ".lock";
+        int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) continue;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            *lock_fd = fd;
+            return uid;
+        }
+        close(fd);
+    }
+    return 0;
+}
 
 std::string shell_quote(const std::string &s)
 {
@@ -139,7 +158,7 @@ void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &ma
     mt_limits lim;
     lim.timeout_s = t.timeout_s ? t.timeout_s : v->spec->timeout_s;
     lim.limit_as = opt.san.empty() && t.san.empty();
-    lim.uid = st->root_mode ? SLOT_UID_BASE + (uid_t)slot : 0;
+    lim.uid = st->root_mode ? st->slot_uids[(size_t)slot] : 0;
     if (lim.uid && chown(dir.c_str(), lim.uid, lim.uid) < 0) {
         res.detail = std::string("grader: cannot prepare the test folder: ") + strerror(errno);
         return;
@@ -332,6 +351,21 @@ int mt_run_variants(const mt_options &opt, std::vector<mt_variant> *variants)
         push(&st.p, [sp, vp](int slot) { build_variant(sp, vp, slot); });
     }
     int jobs = opt.jobs < 1 ? 1 : opt.jobs;
+    std::vector<int> uid_locks;
+    if (st.root_mode) {
+        for (int i = 0; i < jobs; i++) {
+            int fd = -1;
+            uid_t uid = claim_slot_uid(&fd);
+            if (!uid) {
+                fprintf(stderr, "moulinette: no free sandbox uid in [%u, %u)\n", (unsigned)SLOT_UID_BASE,
+                        (unsigned)(SLOT_UID_BASE + SLOT_UID_COUNT));
+                return -1;
+            }
+            st.slot_uids.push_back(uid);
+            uid_locks.push_back(fd);
+            mt_sandbox_sweep_uid(uid);  // whatever a crashed earlier run left under this uid
+        }
+    }
     std::vector<pthread_t> threads((size_t)jobs);
     std::vector<worker_arg> args((size_t)jobs);
     for (int i = 0; i < jobs; i++) {
@@ -354,6 +388,7 @@ int mt_run_variants(const mt_options &opt, std::vector<mt_variant> *variants)
         fprintf(stderr, "\r\033[K");
     }
     for (pthread_t t : threads) pthread_join(t, nullptr);
+    for (int fd : uid_locks) close(fd);
     std::string tail;
     run_cmd("rm -rf " + shell_quote(st.tmp), "/", "/dev/null", 300, &tail);
     while (waitpid(-1, nullptr, WNOHANG) > 0) {
