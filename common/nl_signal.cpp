@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -20,7 +21,7 @@ int nl_shutdown_init(char *err, size_t errlen)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0 ||
-        (g_sigfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
+        (g_sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
         if (err && errlen) snprintf(err, errlen, "cannot set up shutdown signals: %s", strerror(errno));
         return -1;
     }
@@ -43,13 +44,11 @@ int nl_shutdown_consume(void)
 int nl_shutdown_wait(void)
 {
     for (;;) {
-        struct signalfd_siginfo si;
-        ssize_t n = read(g_sigfd, &si, sizeof si);  // the fd is blocking: this sleeps
-        if (n == (ssize_t)sizeof si) {
-            g_requested.store(true);
-            return (int)si.ssi_signo;
-        }
-        if (n < 0 && errno != EINTR) return -1;
+        // The fd is non-blocking (so nl_shutdown_consume never sleeps): wait for it here.
+        struct pollfd p = {g_sigfd, POLLIN, 0};
+        if (poll(&p, 1, -1) < 0 && errno != EINTR) return -1;
+        int sig = nl_shutdown_consume();
+        if (sig > 0) return sig;
     }
 }
 
