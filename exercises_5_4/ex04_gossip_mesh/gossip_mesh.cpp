@@ -35,6 +35,7 @@ struct gm_protocol {
     std::vector<std::string> seeds;
     std::vector<std::string> probe_order;
     size_t probe_next = 0;
+    uint64_t periods = 0;
     uint64_t next_seq = 1;
     std::map<std::string, probe> probes;            // by target id
     std::map<uint64_t, relay> relays;               // by the seq of our relayed ping
@@ -272,6 +273,7 @@ void gm_config_default(gm_config *c)
     c->max_piggyback = 10;
     c->retransmit_multiplier = 4;
     c->dead_retention_ms = 30000;
+    c->sync_interval_periods = 10;
     c->seed = 1;
     c->clock = {nullptr, nullptr};
 }
@@ -343,6 +345,20 @@ gm_actions gm_tick(gm_protocol *p)
             timer(acts, "probe_timeout_" + id, p->cfg.probe_timeout_ms);
             break;
         }
+    }
+    std::vector<std::string> sync_to;
+    p->periods++;
+    if (p->self.state == GM_ALIVE && live_count(p) == 1) {
+        sync_to = p->seeds;                          // nobody answered our join yet: ask again
+    } else if (p->self.state == GM_ALIVE && p->cfg.sync_interval_periods > 0 &&
+               p->periods % (uint64_t)p->cfg.sync_interval_periods == 0) {
+        for (const gm_member *m : pick(p, 1, "")) sync_to.push_back(m->address);
+    }
+    for (const std::string &s : sync_to) {
+        gm_message m{};
+        m.type = GM_SYNC_REQUEST;
+        m.from = p->self.id;
+        send(acts, s, m);
     }
     push_gossip(p, acts);
     return acts;

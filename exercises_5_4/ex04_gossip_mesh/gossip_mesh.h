@@ -30,6 +30,8 @@ struct gm_config {
     int max_piggyback;              // 10: most updates carried by one message
     int retransmit_multiplier;      // 4: an update is sent multiplier * ceil(log10(n + 1)) times
     uint64_t dead_retention_ms;     // 30000: dead and left members are forgotten after this
+    int sync_interval_periods;      // 10: every that many periods, a full Sync with one random member
+                                    //     (anti-entropy: repairs what gossip missed; 0 = never)
     uint64_t seed;                  // the node's random choices (probe order, gossip targets)
     gm_clock clock;
 };
@@ -82,7 +84,9 @@ void gm_free(gm_protocol *p);
 // Sends a SyncRequest to each seed address (and remembers them as fallback gossip targets).
 gm_actions gm_bootstrap(gm_protocol *p, const std::vector<std::string> &seed_addresses);
 // One protocol period: ping the next member (round robin over a shuffled list), push pending
-// updates to `fanout` members, forget members dead for longer than dead_retention.
+// updates to `fanout` members, forget members dead for longer than dead_retention; while it knows
+// nobody, send the seeds a SyncRequest again (a join lost on the way is retried); every
+// sync_interval_periods, a SyncRequest to one random member (anti-entropy).
 gm_actions gm_tick(gm_protocol *p);
 gm_actions gm_handle_message(gm_protocol *p, const char *from_address, const gm_message *m);
 // Timers the protocol asked for: "probe_timeout_<id>", "indirect_timeout_<id>", "suspicion_timeout_<id>".
