@@ -15,6 +15,10 @@ endif
 
 # An exercise is any folder with a spec.json; its id is its path from the root.
 EXERCISES := $(patsubst %/spec.json,%,$(sort $(wildcard ex*/spec.json exercises_5_4/*/spec.json)))
+# In a student pack (make dist-student) the reference solutions are gone: build no exercise by default.
+ifneq ($(wildcard .student-pack),)
+EXERCISES :=
+endif
 MOULINETTE := $(BUILD)/bin/moulinette
 JOBS ?= 2
 EX ?=

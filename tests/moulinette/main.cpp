@@ -134,7 +134,8 @@ static int ensure_test_objs(const mt_options &opt, const std::vector<mt_spec> &s
     return 0;
 }
 
-static int load_specs(const std::string &root, std::vector<std::string> ids, std::vector<mt_spec> *specs)
+static int load_specs(const std::string &root, std::vector<std::string> ids, std::vector<mt_spec> *specs,
+                      bool for_grading = false)
 {
     if (ids.empty()) ids = mt_find_exercises(root);
     specs->resize(ids.size());
@@ -143,7 +144,7 @@ static int load_specs(const std::string &root, std::vector<std::string> ids, std
         std::string id = ids[i];
         while (!id.empty() && id.back() == '/') id.pop_back();
         std::string err;
-        if (mt_spec_load(root, id, &(*specs)[i], &err) < 0) {
+        if (mt_spec_load(root, id, &(*specs)[i], &err, for_grading) < 0) {
             fprintf(stderr, "moulinette: %s\n", err.c_str());
             bad++;
         }
@@ -230,7 +231,7 @@ static int cmd_grade(const cli &c, const mt_options &opt)
         return 2;
     }
     std::vector<mt_spec> specs;
-    if (load_specs(opt.root, {c.args[0]}, &specs) < 0 || ensure_libs(opt, specs) < 0 || ensure_test_objs(opt, specs) < 0)
+    if (load_specs(opt.root, {c.args[0]}, &specs, true) < 0 || ensure_libs(opt, specs) < 0 || ensure_test_objs(opt, specs) < 0)
         return 2;
     std::vector<mt_variant> variants;
     for (size_t i = 1; i < c.args.size(); i++) {
@@ -309,6 +310,14 @@ static int cmd_dist_student(const cli &c, const mt_options &opt)
         json_object_set_new(j, "mutants", json_array());
         json_dump_file(j, path.c_str(), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(j);
+    }
+    // The pack's top-level make builds the libraries and the grader, not the unwritten exercises.
+    FILE *mark = fopen((out + "/.student-pack").c_str(), "w");
+    if (mark) {
+        fputs("This is a student pack: write an exercise's files (spec.json \"files\"), then\n"
+              "  make -C <exercise>                      # build it\n"
+              "  make grade EX=<exercise> SUB=<exercise>  # grade it\n", mark);
+        fclose(mark);
     }
     printf("student pack written to %s (%zu exercises; reference solutions and mutants removed)\n", out.c_str(), specs.size());
     return 0;

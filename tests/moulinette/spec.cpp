@@ -80,7 +80,7 @@ struct ctx {
 };
 }  // namespace
 
-int mt_spec_load(const std::string &root, const std::string &id, mt_spec *spec, std::string *err)
+int mt_spec_load(const std::string &root, const std::string &id, mt_spec *spec, std::string *err, bool for_grading)
 {
     *spec = mt_spec();
     spec->dir = root + "/" + id;
@@ -131,6 +131,7 @@ int mt_spec_load(const std::string &root, const std::string &id, mt_spec *spec, 
         if (!t.bonus) sum += t.points;
     }
     if (sum != 100) return c.fail("tests", "points add up to " + std::to_string(sum) + ", not 100"), -1;
+    if (for_grading) return 0;
     for (const std::string &f : spec->files)
         if (!file_exists(spec->dir + "/" + f)) return c.fail("files", "names '" + f + "', which does not exist"), -1;
     for (const std::string &f : spec->bonus_files)

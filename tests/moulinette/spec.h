@@ -31,8 +31,10 @@ struct mt_spec {
     std::vector<mt_mutant> mutants;
 };
 
-// Loads <root>/<id>/spec.json. Returns 0, or -1 with a message in *err.
-int mt_spec_load(const std::string &root, const std::string &id, mt_spec *spec, std::string *err);
+// Loads <root>/<id>/spec.json. Returns 0, or -1 with a message in *err. With for_grading, the
+// reference files and mutant patches need not exist (a student pack has neither).
+int mt_spec_load(const std::string &root, const std::string &id, mt_spec *spec, std::string *err,
+                 bool for_grading = false);
 
 // Every exercise id under root (folders ex*/ and exercises_5_4/*/ holding a spec.json), sorted.
 std::vector<std::string> mt_find_exercises(const std::string &root);
