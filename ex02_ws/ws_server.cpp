@@ -41,6 +41,7 @@ struct ws_conn {
     bool peer_closed = false;     // the peer's Close arrived: close TCP once our output is out
     bool broken = false;          // a write failed or output overflowed: reaped after this turn
     bool discard_input = false;   // after a protocol error the byte stream means nothing: drain it
+    bool dirty = false;           // frames queued since the last flush
     uint64_t timer = 0;           // handshake or closing deadline
 };
 
@@ -52,8 +53,9 @@ struct ws_srv {
     uint64_t next_id = 1;
     ws_rooms rooms;
     bool shutting_down = false;
-    uint64_t heartbeat_timer = 0, reap_timer = 0;
+    uint64_t heartbeat_timer = 0, reap_timer = 0, flush_timer = 0;
     std::vector<uint64_t> doomed;
+    std::vector<uint64_t> dirty;    // clients with frames queued this turn
 };
 
 static void conn_destroy(ws_srv *s, ws_conn *c)
@@ -116,11 +118,30 @@ static void after_output(ws_srv *s, ws_conn *c)
     set_interest(s, c);
 }
 
+static void flush_cb(nl_loop *, uint64_t, void *arg)
+{
+    ws_srv *s = (ws_srv *)arg;
+    s->flush_timer = 0;
+    std::vector<uint64_t> ids;
+    ids.swap(s->dirty);
+    for (uint64_t id : ids) {
+        auto it = s->conns.find(id);
+        if (it == s->conns.end() || it->second->broken) continue;
+        it->second->dirty = false;
+        after_output(s, it->second);
+    }
+}
+
+// Frames are sent at the end of the loop turn (a 0 ms timer runs after the I/O callbacks): a client
+// that gets several broadcasts in one turn gets them in one send() instead of one each.
 static void queue_frame(ws_srv *s, ws_conn *c, int opcode, const void *data, size_t len)
 {
     if (c->broken || c->phase != PHASE_OPEN) return;
     ws_frame_append(&c->out.data, opcode, data, len);
-    after_output(s, c);
+    if (c->dirty) return;
+    c->dirty = true;
+    s->dirty.push_back(c->id);
+    if (!s->flush_timer) s->flush_timer = nl_loop_timer(s->loop, 0, flush_cb, s);
 }
 
 static void send_to_client(void *ctx, uint64_t client, const std::string &text)
