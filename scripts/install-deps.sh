@@ -9,7 +9,7 @@ PACKAGES=(
     python3 python3-websockets                              # an independent WebSocket client/server
     chromium                                                # the browser test of ex02_ws
     redis-server                                            # the peer of the ex00/ex01 benchmarks
-    procps iproute2                                         # pgrep/ps for the tests
+    procps iproute2 netcat-openbsd                          # pgrep/ps for the tests, nc for the READMEs
 )
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
