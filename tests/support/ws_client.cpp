@@ -69,9 +69,8 @@ static std::string header_value(const std::string &head, const char *name)
     return "";
 }
 
-int ws_connect(ws_client *c, uint16_t port, const char *path, int timeout_ms)
+static int exchange_head(ws_client *c, uint16_t port, const std::string &req, uint64_t deadline)
 {
-    uint64_t deadline = nl_now_ms() + (uint64_t)timeout_ms;
     c->fd = nl_connect_tcp("127.0.0.1", port, nullptr, 0);
     c->status = -1;
     c->accept_ok = false;
@@ -79,12 +78,6 @@ int ws_connect(ws_client *c, uint16_t port, const char *path, int timeout_ms)
     c->response.clear();
     if (c->fd < 0) return -1;
     nl_set_nodelay(c->fd);
-    uint8_t nonce[16];
-    for (int i = 0; i < 16; i++) nonce[i] = (uint8_t)next_random();
-    std::string key = nl_base64_encode(nonce, sizeof nonce);
-    std::string req = std::string("GET ") + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                      "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
-                      "\r\nSec-WebSocket-Version: 13\r\n\r\n";
     if (nl_write_all(c->fd, req.data(), req.size()) < 0) return -1;
     size_t end;
     while ((end = c->buf.find("\r\n\r\n")) == std::string::npos) {
@@ -93,17 +86,33 @@ int ws_connect(ws_client *c, uint16_t port, const char *path, int timeout_ms)
     c->response = c->buf.substr(0, end + 4);
     c->buf.erase(0, end + 4);
     c->status = parse_status(c->response);
-    if (c->status == 101) {
-        uint8_t digest[NL_SHA1_LEN];
-        std::string s = key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-        nl_sha1(s.data(), s.size(), digest);
-        c->accept_ok = header_value(c->response, "Sec-WebSocket-Accept") == nl_base64_encode(digest, sizeof digest);
-    } else {
+    if (c->status != 101) {
         c->response += c->buf;  // the body, to EOF
         c->buf.clear();
         while (fill(c->fd, &c->response, deadline) > 0) {}
     }
     return c->status;
+}
+
+int ws_connect_raw(ws_client *c, uint16_t port, const std::string &request, int timeout_ms)
+{
+    return exchange_head(c, port, request, nl_now_ms() + (uint64_t)timeout_ms);
+}
+
+int ws_connect(ws_client *c, uint16_t port, const char *path, int timeout_ms)
+{
+    uint8_t nonce[16];
+    for (int i = 0; i < 16; i++) nonce[i] = (uint8_t)next_random();
+    std::string key = nl_base64_encode(nonce, sizeof nonce);
+    std::string req = std::string("GET ") + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                      "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
+                      "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    if (exchange_head(c, port, req, nl_now_ms() + (uint64_t)timeout_ms) != 101) return c->status;
+    uint8_t digest[NL_SHA1_LEN];
+    std::string s = key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    nl_sha1(s.data(), s.size(), digest);
+    c->accept_ok = header_value(c->response, "Sec-WebSocket-Accept") == nl_base64_encode(digest, sizeof digest);
+    return 101;
 }
 
 int ws_http_exchange(uint16_t port, const std::string &request, std::string *answer, int timeout_ms)

@@ -27,6 +27,9 @@ struct ws_frame_in {
 // Connects to 127.0.0.1:port and upgrades on path. Returns the HTTP status (101 on success), or -1
 // when no complete answer came within timeout_ms. For a non-101 answer the body is read to EOF.
 int ws_connect(ws_client *c, uint16_t port, const char *path, int timeout_ms);
+// Like ws_connect with a request of your own (no accept-key check): returns the status; the
+// answer's header block (plus the body to EOF when not 101) in c->response.
+int ws_connect_raw(ws_client *c, uint16_t port, const std::string &request, int timeout_ms);
 // Sends raw bytes (an HTTP request of your own) and reads the whole answer until EOF.
 // Returns the HTTP status, or -1.
 int ws_http_exchange(uint16_t port, const std::string &request, std::string *answer, int timeout_ms);
