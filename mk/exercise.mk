@@ -21,8 +21,7 @@ PROG_EXTRA_LIBS ?=
 
 ALL_PKGS := $(sort $(COMMON_PKGS) $(PKGS))
 EX_CXXFLAGS := $(CXXFLAGS) -I$(EX_DIR) $(call pkg_cflags,$(ALL_PKGS)) \
-               -DNETLAB_BIN_DIR='"$(BUILD)/bin"' -DNETLAB_EX_DIR='"$(EX_DIR)"' \
-               -DNETLAB_ROOT_DIR='"$(NETLAB_ROOT)"'
+               -DNETLAB_BIN_DIR='"$(BUILD)/bin"'
 EX_LIBS := $(COMMON_LIB) $(call pkg_libs,$(ALL_PKGS))
 
 LIB_OBJS  := $(patsubst %.cpp,$(OBJ)/%.o,$(LIB_SRCS))

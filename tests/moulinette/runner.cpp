@@ -212,12 +212,33 @@ void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &ma
     run_cmd("rm -rf " + shell_quote(dir), "/", "/dev/null", 120, &ignored);
 }
 
-void push(pool *p, std::function<void(int)> fn)
+void push(pool *p, std::function<void(int)> fn, bool front = false)
 {
     std::lock_guard<std::mutex> g(p->lock);
-    p->tasks.push_back(std::move(fn));
+    if (front) p->tasks.push_front(std::move(fn));
+    else p->tasks.push_back(std::move(fn));
     p->outstanding++;
     p->cv.notify_one();
+}
+
+void build_variant(shared_state *st, mt_variant *v, int slot);
+
+// Queues the builds of the mutants that waited for this reference, ahead of the queued tests.
+void release_dependents(shared_state *st, mt_variant *v)
+{
+    for (mt_variant *d : v->dependents) push(&st->p, [st, d](int s) { build_variant(st, d, s); }, true);
+}
+
+// Seeds a mutant's build folder with its reference's objects. Dependency files name the reference's
+// sources: point them at this copy, so a patched header still rebuilds what includes it. Sources keep
+// their original times (cp -a) and are older than the copied objects; the patched ones are newer.
+std::string reuse_reference_cmd(const mt_variant *ref, const std::string &src, const std::string &build,
+                                const std::string &suffix)
+{
+    std::string from = ref->build_dir + suffix + "/obj", to = build + suffix;
+    return " && mkdir -p " + shell_quote(to) + " && { ! test -d " + shell_quote(from) + " || { cp -a " + shell_quote(from) +
+           " " + shell_quote(to) + "/ && find " + shell_quote(to + "/obj") + " -name '*.d' -exec sed -i 's|" +
+           ref->src_dir + "|" + src + "|g' {} + ; } ; }";
 }
 
 void build_variant(shared_state *st, mt_variant *v, int slot)
@@ -234,8 +255,14 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
     std::string base = st->tmp + "/v" + std::to_string(n), tree = base + "/tree", src = tree + "/" + v->spec->id,
                 build = base + "/build", log = base + "/build.log", tail;
     mkdir(base.c_str(), 0755);
+    v->src_dir = src;
+    v->build_dir = build;
     std::string cmd = "mkdir -p " + shell_quote(src) + " && ln -s " + shell_quote(opt.root + "/mk") + " " +
                       shell_quote(tree + "/mk") + " && cp -a " + shell_quote(v->spec->dir) + "/. " + shell_quote(src);
+    if (v->ref && v->ref->built) {
+        cmd += reuse_reference_cmd(v->ref, src, build, "");
+        for (const std::string &san : mt_extra_sans({v->spec}, opt.san)) cmd += reuse_reference_cmd(v->ref, src, build, "-" + san);
+    }
     if (v->kind == MT_MUTANT) cmd += " && patch -s -p1 --no-backup-if-mismatch -d " + shell_quote(src) + " < " +
                                      shell_quote(v->spec->dir + "/" + v->mutant->patch);
     if (v->kind == MT_SUBMISSION) {
@@ -270,11 +297,15 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
     }
     if (!v->build_error.empty()) {
         for (mt_result &r : v->results) r.detail = "not run: " + std::string(v->kind == MT_MUTANT ? "mutant " : "") + "build failed";
-        std::lock_guard<std::mutex> g(st->p.lock);
-        st->p.done_tests += (int)v->results.size();
+        {
+            std::lock_guard<std::mutex> g(st->p.lock);
+            st->p.done_tests += (int)v->results.size();
+        }
+        release_dependents(st, v);
         return;
     }
     v->built = true;
+    release_dependents(st, v);
     check_norm(opt, v, build);
     for (size_t i = 0; i < v->results.size(); i++) {
         if (v->results[i].test->bonus && !v->bonus) {
@@ -346,6 +377,15 @@ int mt_run_variants(const mt_options &opt, std::vector<mt_variant> *variants)
         st.p.total_tests += (int)v.results.size();
     }
     for (mt_variant &v : *variants) {
+        if (v.kind != MT_MUTANT) continue;
+        for (mt_variant &r : *variants)
+            if (r.kind == MT_REFERENCE && r.spec == v.spec) {
+                v.ref = &r;
+                r.dependents.push_back(&v);
+            }
+    }
+    for (mt_variant &v : *variants) {
+        if (v.ref) continue;  // queued when its reference is built
         mt_variant *vp = &v;
         shared_state *sp = &st;
         push(&st.p, [sp, vp](int slot) { build_variant(sp, vp, slot); });

@@ -27,6 +27,11 @@ struct mt_variant {
     std::string norm_error;              // empty when no forbidden symbol is used
     std::vector<mt_result> results;      // one per spec test, same order
 
+    // A mutant is built from its reference's objects: only the files its patch touched recompile.
+    mt_variant *ref = nullptr;
+    std::vector<mt_variant *> dependents; // mutants waiting for this reference's build
+    std::string src_dir, build_dir;      // where this variant was built
+
     int score() const;                   // base points passed (0 when the norm fails)
     bool all_passed() const;             // every test that ran passed, nothing failed to build
     bool killed() const;                 // mutant: at least one test (or the norm) failed
