@@ -17,7 +17,7 @@ int nl_tc_connect(uint16_t port) { return nl_connect_tcp("127.0.0.1", port, null
 
 int nl_tc_send(int fd, const std::string &data) { return nl_write_all(fd, data.data(), data.size()); }
 
-static long read_within(int fd, std::string *out, uint64_t deadline)
+long nl_tc_recv_until(int fd, std::string *out, uint64_t deadline)
 {
     for (;;) {
         uint64_t now = nl_now_ms();
@@ -52,7 +52,7 @@ int nl_tc_read_line(int fd, std::string *line, int timeout_ms)
             rc = 1;
             break;
         }
-        long n = read_within(fd, &buf, deadline);
+        long n = nl_tc_recv_until(fd, &buf, deadline);
         if (n <= 0) {
             rc = n == 0 ? 0 : -1;
             *line = buf;  // what arrived before EOF/timeout, for diagnostics
@@ -76,7 +76,7 @@ long nl_tc_read_some(int fd, std::string *out, int timeout_ms)
             return n;
         }
     }
-    return read_within(fd, out, nl_now_ms() + (uint64_t)timeout_ms);
+    return nl_tc_recv_until(fd, out, nl_now_ms() + (uint64_t)timeout_ms);
 }
 
 bool nl_tc_wait_eof(int fd, int timeout_ms)
@@ -85,7 +85,7 @@ bool nl_tc_wait_eof(int fd, int timeout_ms)
     std::string sink;
     for (;;) {
         sink.clear();
-        long n = read_within(fd, &sink, deadline);
+        long n = nl_tc_recv_until(fd, &sink, deadline);
         if (n == 0) return true;
         if (n < 0) return false;
     }

@@ -13,4 +13,7 @@ int nl_tc_read_line(int fd, std::string *line, int timeout_ms);
 bool nl_tc_wait_eof(int fd, int timeout_ms);
 // Bytes available within timeout_ms, appended to *out; returns count, 0 on EOF, -1 on timeout.
 long nl_tc_read_some(int fd, std::string *out, int timeout_ms);
+// One recv() before the monotonic deadline (nl_now_ms), appended to *out, bypassing the line
+// buffers: >0 bytes, 0 on EOF or reset, -1 on timeout or error. For clients of other protocols.
+long nl_tc_recv_until(int fd, std::string *out, uint64_t deadline_ms);
 void nl_tc_close(int fd);                                  // also forgets buffered bytes

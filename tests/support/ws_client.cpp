@@ -1,6 +1,7 @@
 // ws_client.cpp — blocking sockets with poll() deadlines. The accept key is checked with common's
 // SHA-1/base64, so a server that computes it wrongly is visible to every test.
 #include "ws_client.h"
+#include "nl_testnet.h"
 #include "nl_clock.h"
 #include "nl_crypto.h"
 #include "nl_socket.h"
@@ -21,25 +22,6 @@ static uint32_t next_random(void)
     g_rng ^= g_rng >> 7;
     g_rng ^= g_rng << 17;
     return (uint32_t)(g_rng >> 16);
-}
-
-// Reads more bytes into c->buf before deadline: >0 bytes, 0 EOF/reset, -1 timeout or error.
-static long fill(int fd, std::string *buf, uint64_t deadline)
-{
-    for (;;) {
-        uint64_t now = nl_now_ms();
-        if (now >= deadline) return -1;
-        struct pollfd pfd = {fd, POLLIN, 0};
-        int r = poll(&pfd, 1, (int)(deadline - now));
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return -1;
-        char tmp[65536];
-        ssize_t n = recv(fd, tmp, sizeof tmp, 0);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return errno == ECONNRESET ? 0 : -1;
-        buf->append(tmp, (size_t)n);
-        return n;
-    }
 }
 
 static int parse_status(const std::string &answer)
@@ -81,7 +63,7 @@ static int exchange_head(ws_client *c, uint16_t port, const std::string &req, ui
     if (nl_write_all(c->fd, req.data(), req.size()) < 0) return -1;
     size_t end;
     while ((end = c->buf.find("\r\n\r\n")) == std::string::npos) {
-        if (fill(c->fd, &c->buf, deadline) <= 0) return -1;
+        if (nl_tc_recv_until(c->fd, &c->buf, deadline) <= 0) return -1;
     }
     c->response = c->buf.substr(0, end + 4);
     c->buf.erase(0, end + 4);
@@ -89,7 +71,7 @@ static int exchange_head(ws_client *c, uint16_t port, const std::string &req, ui
     if (c->status != 101) {
         c->response += c->buf;  // the body, to EOF
         c->buf.clear();
-        while (fill(c->fd, &c->response, deadline) > 0) {}
+        while (nl_tc_recv_until(c->fd, &c->response, deadline) > 0) {}
     }
     return c->status;
 }
@@ -126,7 +108,7 @@ int ws_http_exchange(uint16_t port, const std::string &request, std::string *ans
         return -1;
     }
     long n;
-    while ((n = fill(fd, answer, deadline)) > 0) {}
+    while ((n = nl_tc_recv_until(fd, answer, deadline)) > 0) {}
     close(fd);
     if (n < 0) return -1;  // no EOF in time: the server did not finish its answer
     return parse_status(*answer);
@@ -213,7 +195,7 @@ int ws_read_frame(ws_client *c, ws_frame_in *f, int timeout_ms)
                 return 1;
             }
         }
-        long n = fill(c->fd, &c->buf, deadline);
+        long n = nl_tc_recv_until(c->fd, &c->buf, deadline);
         if (n <= 0) return n == 0 ? 0 : -1;
     }
 }
@@ -266,7 +248,7 @@ bool ws_wait_eof(ws_client *c, int timeout_ms)
     uint64_t deadline = nl_now_ms() + (uint64_t)timeout_ms;
     for (;;) {
         c->buf.clear();
-        long n = fill(c->fd, &c->buf, deadline);
+        long n = nl_tc_recv_until(c->fd, &c->buf, deadline);
         if (n == 0) return true;
         if (n < 0) return false;
     }
