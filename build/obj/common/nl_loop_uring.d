@@ -1,5 +1,0 @@
-/work/main/build/obj/common/nl_loop_uring.o: \
- /work/main/common/nl_loop_uring.cpp /work/main/common/nl_loop_internal.h \
- /work/main/common/nl_loop.h
-/work/main/common/nl_loop_internal.h:
-/work/main/common/nl_loop.h:
