@@ -6,6 +6,9 @@
 #   TEST_LINKS_LIB  1 when the test binary links the graded objects (library exercises)
 #   PROG_EXTRA_LIBS extra archives for the programs, e.g. $(SUPPORT_LIB) for a demo that drives the
 #                   deterministic simulator of tests/support
+#   ORACLE_SRCS     reference sources linked into the test binary inside `namespace oracle`, for
+#                   differential tests (see tests/moulinette/README.md, "The oracle")
+#   ORACLE_HDRS     the headers the suite includes as "oracle/<name>.h" (the API in namespace oracle)
 # then includes this file. `make -C <exercise>` builds the programs and the test binary.
 
 include $(dir $(lastword $(MAKEFILE_LIST)))config.mk
@@ -18,6 +21,8 @@ TEST_SRCS ?= $(wildcard $(TEST_DIR)/*.cpp)
 TEST_LINKS_LIB ?= 0
 PKGS ?=
 PROG_EXTRA_LIBS ?=
+ORACLE_SRCS ?=
+ORACLE_HDRS ?=
 
 ALL_PKGS := $(sort $(COMMON_PKGS) $(PKGS))
 EX_CXXFLAGS := $(CXXFLAGS) -I$(EX_DIR) $(call pkg_cflags,$(ALL_PKGS)) \
@@ -32,11 +37,27 @@ TEST_OBJ  := $(TEST_OBJ_BUILD)/obj/$(EX_ID)/tests
 TEST_OBJS := $(patsubst $(TEST_DIR)/%.cpp,$(TEST_OBJ)/%.o,$(TEST_SRCS))
 PROG_BINS := $(addprefix $(BUILD)/bin/,$(PROGRAMS))
 
-.PHONY: all programs tests test-objs clean-ex
+# The oracle: the pristine reference, compiled inside namespace oracle next to the suite's objects.
+# It is made from the exercise folder of the real tree ($(NETLAB_ROOT)/$(EX_ID)), never from the copy
+# a mutant or a submission is built in, and lives in TEST_OBJ_BUILD, so every variant links the same
+# one. In a student pack the sources are gone: $(ORACLE_PACK) holds the object and the generated
+# header instead (moulinette dist-student puts them there), and they are copied as they are.
+ORACLE_REF_DIR  := $(NETLAB_ROOT)/$(EX_ID)
+ORACLE_PACK     := $(ORACLE_REF_DIR)/oracle
+ORACLE_DIR      := $(TEST_OBJ_BUILD)/obj/$(EX_ID)/oracle
+ORACLE_INC      := $(ORACLE_DIR)/include
+ORACLE_OBJS     := $(patsubst %.cpp,$(ORACLE_DIR)/%.o,$(notdir $(ORACLE_SRCS)))
+ORACLE_GEN_HDRS := $(addprefix $(ORACLE_INC)/oracle/,$(notdir $(ORACLE_HDRS)))
+ORACLE_WRAP     := $(NETLAB_ROOT)/mk/oracle-wrap.sh
+TEST_CXXFLAGS   := $(if $(ORACLE_HDRS),-I$(ORACLE_INC))
+
+.PHONY: all programs tests test-objs oracle-files clean-ex
 all: programs tests
 programs: $(PROG_BINS)
 tests: $(if $(TEST_SRCS),$(TEST_BIN))
-test-objs: $(TEST_OBJS)
+test-objs: $(TEST_OBJS) $(ORACLE_OBJS)
+oracle-files: # what a student pack ships of the oracle (read by moulinette dist-student)
+	@echo $(ORACLE_OBJS) $(ORACLE_GEN_HDRS)
 
 # The shared libraries are built by their own Makefiles; the moulinette sets NETLAB_PREBUILT=1
 # after building them once, so parallel mutant builds never race on them.
@@ -53,9 +74,26 @@ $(OBJ)/%.o: $(EX_DIR)/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(EX_CXXFLAGS) -c $< -o $@
 
-$(TEST_OBJ)/%.o: $(TEST_DIR)/%.cpp
+$(TEST_OBJ)/%.o: $(TEST_DIR)/%.cpp | $(ORACLE_GEN_HDRS)
 	@mkdir -p $(dir $@)
-	$(CXX) $(EX_CXXFLAGS) $(call pkg_cflags,cmocka) -c $< -o $@
+	$(CXX) $(EX_CXXFLAGS) $(TEST_CXXFLAGS) $(call pkg_cflags,cmocka) -c $< -o $@
+
+# A student pack's prebuilt oracle comes first; otherwise it is generated from the reference.
+$(ORACLE_INC)/oracle/%.h: $(ORACLE_PACK)/%.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(ORACLE_INC)/oracle/%.h: $(ORACLE_REF_DIR)/%.h $(ORACLE_WRAP)
+	@mkdir -p $(dir $@)
+	$(ORACLE_WRAP) header $< $@ $(notdir $(ORACLE_HDRS))
+$(ORACLE_DIR)/%.o: $(ORACLE_PACK)/%.o
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(ORACLE_DIR)/%.oracle.cpp: $(ORACLE_REF_DIR)/%.cpp $(ORACLE_WRAP)
+	@mkdir -p $(dir $@)
+	$(ORACLE_WRAP) source $< $@ $(notdir $(ORACLE_HDRS))
+$(ORACLE_DIR)/%.o: $(ORACLE_DIR)/%.oracle.cpp | $(ORACLE_GEN_HDRS)
+	$(CXX) $(EX_CXXFLAGS) -I$(ORACLE_INC) -I$(ORACLE_REF_DIR) -c $< -o $@
+.SECONDARY: $(patsubst %.o,%.oracle.cpp,$(ORACLE_OBJS)) $(ORACLE_GEN_HDRS)
 
 # Program <p> = its own sources (default: main.cpp) + the graded objects + common.
 define program_rule
@@ -66,11 +104,11 @@ $(BUILD)/bin/$(1): $$(patsubst %.cpp,$(OBJ)/%.o,$$(PROG_SRCS_$(1))) $(LIB_OBJS) 
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
-$(TEST_BIN): $(TEST_OBJS) $(if $(filter 1,$(TEST_LINKS_LIB)),$(LIB_OBJS)) $(SUPPORT_LIB) $(COMMON_LIB)
+$(TEST_BIN): $(TEST_OBJS) $(ORACLE_OBJS) $(if $(filter 1,$(TEST_LINKS_LIB)),$(LIB_OBJS)) $(SUPPORT_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) $(filter %.o,$^) $(SUPPORT_LIB) $(EX_LIBS) $(call pkg_libs,cmocka) -o $@
 
 clean-ex:
 	rm -rf $(OBJ) $(BUILD)/tests/$(EX_ID) $(PROG_BINS)
 
--include $(shell find $(OBJ) $(TEST_OBJ) -name '*.d' 2>/dev/null)
+-include $(shell find $(OBJ) $(TEST_OBJ) $(ORACLE_DIR) -name '*.d' 2>/dev/null)

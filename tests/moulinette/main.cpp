@@ -1,4 +1,5 @@
 // main.cpp — the moulinette's command line: validate, grade, list, dist-student.
+#include "oracle.h"
 #include "report.h"
 #include "runner.h"
 #include "spec.h"
@@ -302,6 +303,13 @@ static int cmd_dist_student(const cli &c, const mt_options &opt)
     if (system(cmd.c_str()) != 0) {
         fprintf(stderr, "moulinette: dist-student failed (is %s a git checkout?)\n", opt.root.c_str());
         return 1;
+    }
+    for (const mt_spec &s : specs) {  // the differential tests' oracles ship as objects, not sources
+        std::string err;
+        if (mt_oracle_ship(opt.root, opt.build, s, out + "/" + s.id, &err) < 0) {
+            fprintf(stderr, "moulinette: %s\n", err.c_str());
+            return 1;
+        }
     }
     for (const mt_spec &s : specs) {  // the pack's spec.json lists no mutants: their patches are gone
         std::string path = out + "/" + s.id + "/spec.json";

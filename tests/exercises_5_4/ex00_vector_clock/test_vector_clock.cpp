@@ -2,6 +2,7 @@
 // byte format and its strict decoder, and causality checked against explicit random histories.
 #include "nl_test.h"
 #include "vector_clock.h"
+#include "oracle/vector_clock.h" // the pristine reference as oracle::, for the differential test
 
 #include <cstring>
 #include <string>
