@@ -1,7 +1,11 @@
 // main.cpp — the moulinette's command line: validate, grade, list, dist-student.
+#include "fingerprint.h"
+#include "merge.h"
 #include "oracle.h"
+#include "progress.h"
 #include "report.h"
 #include "runner.h"
+#include "shard_env.h"
 #include "spec.h"
 
 #include <cstdio>
@@ -27,16 +31,20 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: moulinette validate [options] [EX ...]     reference 100/100, every mutant killed\n"
             "       moulinette grade [options] EX DIR [DIR ...] grade the files handed in, in each DIR\n"
+            "       moulinette merge [options] R1.json R2.json ...  join the shard reports of one batch\n"
             "       moulinette list                             exercises, tests and mutants\n"
             "       moulinette dist-student OUTDIR              the pack without solutions or mutants\n"
-            "options: --jobs N  --json FILE  --junit FILE  --gradescope FILE  --shard I/N  --verbose\n"
+            "options: --jobs N  --json FILE  --junit FILE  --gradescope FILE  --html FILE  --shard I/N|auto  --verbose\n"
+            "--shard auto reads the job runner's index: JOB_COMPLETION_INDEX with JOB_COMPLETIONS (Kubernetes),\n"
+            "SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT or _MIN/_MAX (Slurm), CI_NODE_INDEX with CI_NODE_TOTAL,\n"
+            "or NETLAB_SHARD_INDEX (from 1) with NETLAB_SHARD_COUNT.\n"
             "EX is an exercise id (its folder from the repository root), e.g. ex00_echo.\n");
 }
 
 struct cli {
     std::string cmd;
     std::vector<std::string> args;
-    std::string json, junit, gradescope;
+    std::string json, junit, gradescope, html;
     int jobs = 2, shard_i = 1, shard_n = 1;
     bool verbose = false;
 };
@@ -59,6 +67,7 @@ static int parse_cli(int argc, char **argv, cli *c)
         if (a == "--json") { if (!value(&c->json)) return -1; }
         else if (a == "--junit") { if (!value(&c->junit)) return -1; }
         else if (a == "--gradescope") { if (!value(&c->gradescope)) return -1; }
+        else if (a == "--html") { if (!value(&c->html)) return -1; }
         else if (a == "--verbose") c->verbose = true;
         else if (a == "--jobs") {
             if (!value(&v)) return -1;
@@ -69,7 +78,13 @@ static int parse_cli(int argc, char **argv, cli *c)
             }
         } else if (a == "--shard") {
             if (!value(&v)) return -1;
-            if (sscanf(v.c_str(), "%d/%d", &c->shard_i, &c->shard_n) != 2 || c->shard_n < 1 || c->shard_i < 1 ||
+            if (v == "auto") {
+                std::string err;
+                if (mt_shard_from_env(&c->shard_i, &c->shard_n, &err) < 0) {
+                    fprintf(stderr, "moulinette: --shard auto: %s\n", err.c_str());
+                    return -1;
+                }
+            } else if (sscanf(v.c_str(), "%d/%d", &c->shard_i, &c->shard_n) != 2 || c->shard_n < 1 || c->shard_i < 1 ||
                 c->shard_i > c->shard_n) {
                 fprintf(stderr, "moulinette: --shard takes I/N with 1 <= I <= N, not '%s'\n", v.c_str());
                 return -1;
@@ -153,13 +168,7 @@ static int load_specs(const std::string &root, std::vector<std::string> ids, std
     return bad ? -1 : 0;
 }
 
-static int write_reports(const cli &c, const std::vector<mt_exercise_run> &runs, bool grading)
-{
-    int rc = 0;
-    if (!c.json.empty()) rc |= mt_write_json(c.json, runs, grading);
-    if (!c.junit.empty()) rc |= mt_write_junit(c.junit, runs, grading);
-    return rc;
-}
+static mt_outputs outputs_of(const cli &c) { return mt_outputs{c.json, c.junit, c.gradescope, c.html}; }
 
 static int cmd_validate(const cli &c, const mt_options &opt)
 {
@@ -185,6 +194,7 @@ static int cmd_validate(const cli &c, const mt_options &opt)
         for (mt_variant &v : mine)
             if ((int)(k++ % (size_t)c.shard_n) == c.shard_i - 1) variants.push_back(v);
     }
+    long t0 = mt_progress_now_ms();
     if (mt_run_variants(opt, &variants) < 0) return 2;
     std::vector<mt_exercise_run> runs;
     for (const mt_spec &s : specs) {
@@ -193,36 +203,19 @@ static int cmd_validate(const cli &c, const mt_options &opt)
             if (v.spec == &s) ex.variants.push_back(&v);
         if (!ex.variants.empty()) runs.push_back(ex);
     }
-    bool color = isatty(1) && !getenv("NO_COLOR");
-    std::vector<std::string> problems;
-    int mutants = 0, killed = 0;
-    for (const mt_exercise_run &ex : runs) {
-        mt_print_validate(ex, color);
-        for (const std::string &p : mt_validate_problems(ex)) problems.push_back(p);
-        for (mt_variant *v : ex.variants)
-            if (v->kind == MT_MUTANT) {
-                mutants++;
-                killed += v->killed();
-            }
-        printf("\n");
-    }
-    if (!c.gradescope.empty()) {
-        for (mt_variant &v : variants)
-            if (v.kind == MT_REFERENCE) {
-                mt_write_gradescope(c.gradescope, v);
-                break;
-            }
-    }
-    int rc = write_reports(c, runs, false);
-    printf("%zu exercise(s), %d mutant(s), %d killed", runs.size(), mutants, killed);
-    if (c.shard_n > 1) printf(" (shard %d/%d)", c.shard_i, c.shard_n);
-    printf("\n");
-    for (const std::string &p : problems) printf("PROBLEM: %s\n", p.c_str());
-    // The plain closing line CI reads: every reference test and every mutant is one check.
-    int checks = 0, failed = (int)problems.size();
-    for (const mt_variant &v : variants) checks += v.kind == MT_MUTANT ? 1 : (int)v.results.size();
-    printf("moulinette: %d passed, %d failed\n", checks - failed, failed);
-    return problems.empty() && rc == 0 ? 0 : 1;
+    mt_report_meta meta;
+    meta.command = "validate";
+    meta.pack = mt_pack_fingerprint(opt.root, specs, false);
+    for (const mt_spec &s : specs) meta.batch.push_back(s.id);
+    meta.variants = (int)k;
+    meta.shard_i = c.shard_i;
+    meta.shard_n = c.shard_n;
+    meta.jobs = c.jobs;
+    meta.wall_ms = mt_progress_now_ms() - t0;
+    json_t *doc = mt_report_json(runs, false, meta);
+    int rc = mt_finish_validate(runs, doc, outputs_of(c), isatty(1) && !getenv("NO_COLOR"));
+    json_decref(doc);
+    return rc;
 }
 
 static int cmd_grade(const cli &c, const mt_options &opt)
@@ -257,17 +250,23 @@ static int cmd_grade(const cli &c, const mt_options &opt)
         fprintf(stderr, "moulinette: --gradescope writes one submission's results: grade one DIR at a time\n");
         return 2;
     }
+    long t0 = mt_progress_now_ms();
     if (mt_run_variants(opt, &variants) < 0) return 2;
-    bool color = isatty(1) && !getenv("NO_COLOR"), all_pass = true;
     mt_exercise_run ex{&specs[0], {}};
-    for (mt_variant &v : variants) {
-        mt_print_grade(v, color);
-        all_pass &= v.score() >= specs[0].passing_score;
-        ex.variants.push_back(&v);
-    }
-    if (!c.gradescope.empty()) mt_write_gradescope(c.gradescope, variants[0]);
-    write_reports(c, {ex}, true);
-    return all_pass ? 0 : 1;
+    for (mt_variant &v : variants) ex.variants.push_back(&v);
+    mt_report_meta meta;
+    meta.command = "grade";
+    meta.pack = mt_pack_fingerprint(opt.root, specs, true);
+    meta.batch = c.args;   // the exercise, then every DIR as given: the same command line on every shard
+    meta.variants = (int)c.args.size() - 1;
+    meta.shard_i = c.shard_i;
+    meta.shard_n = c.shard_n;
+    meta.jobs = c.jobs;
+    meta.wall_ms = mt_progress_now_ms() - t0;
+    json_t *doc = mt_report_json({ex}, true, meta);
+    int rc = mt_finish_grade(ex, doc, outputs_of(c), isatty(1) && !getenv("NO_COLOR"));
+    json_decref(doc);
+    return rc;
 }
 
 static int cmd_list(const mt_options &opt)
@@ -355,6 +354,7 @@ int main(int argc, char **argv)
     for (const char *k : {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}) unsetenv(k);
     if (c.cmd == "list") return cmd_list(opt);
     if (c.cmd == "dist-student") return cmd_dist_student(c, opt);
+    if (c.cmd == "merge") return mt_cmd_merge(c.args, outputs_of(c), isatty(1) && !getenv("NO_COLOR"));
     if (c.cmd != "validate" && c.cmd != "grade") {
         fprintf(stderr, "moulinette: unknown command '%s'\n", c.cmd.c_str());
         usage(stderr);

@@ -124,14 +124,44 @@ static json_t *variant_json(const mt_variant &v)
                           v.score() >= (v.kind == MT_REFERENCE ? 100 : v.spec->passing_score), "tests", tests_json(v, false));
     json_object_set_new(o, "norm", json_pack("{s:b, s:s}", "passed", v.norm_error.empty(), "detail", v.norm_error.c_str()));
     if (!v.built) json_object_set_new(o, "build_error", json_string(v.build_error.c_str()));
+    json_object_set_new(o, "build_ms", json_integer(v.build_ms));
     return o;
 }
 
-int mt_write_json(const std::string &path, const std::vector<mt_exercise_run> &runs, bool grading)
+// Each test's duration, in spec order: what the HTML time bars and the cost table read.
+static json_t *test_ms(const mt_variant &v)
+{
+    json_t *arr = json_array();
+    for (const mt_result &r : v.results) json_array_append_new(arr, json_integer(r.ms));
+    return arr;
+}
+
+// The spec's own table, so a report (or one shard of it) can be read without the pack.
+static json_t *spec_json(const mt_spec &s)
+{
+    json_t *tests = json_array(), *syms = json_array();
+    for (const mt_test &t : s.tests)
+        json_array_append_new(tests, json_pack("{s:s, s:i, s:s, s:b}", "name", t.name.c_str(), "points", t.points,
+                                               "category", t.category.c_str(), "bonus", t.bonus));
+    for (const std::string &f : s.forbidden_symbols) json_array_append_new(syms, json_string(f.c_str()));
+    return json_pack("{s:s, s:o, s:o}", "title", s.title.c_str(), "tests", tests, "forbidden_symbols", syms);
+}
+
+json_t *mt_report_json(const std::vector<mt_exercise_run> &runs, bool grading, const mt_report_meta &meta)
 {
     json_t *exs = json_array();
+    long all_build = 0, all_tests = 0;
     for (const mt_exercise_run &ex : runs) {
-        json_t *e = json_pack("{s:s, s:i}", "id", ex.spec->id.c_str(), "passing_score", ex.spec->passing_score);
+        json_t *e = json_pack("{s:s, s:i, s:o}", "id", ex.spec->id.c_str(), "passing_score", ex.spec->passing_score,
+                              "spec", spec_json(*ex.spec));
+        long build_ms = 0, tests_ms = 0;
+        for (mt_variant *v : ex.variants) {
+            build_ms += v->build_ms;
+            for (const mt_result &r : v->results) tests_ms += r.ms;
+        }
+        all_build += build_ms;
+        all_tests += tests_ms;
+        json_object_set_new(e, "timing", json_pack("{s:I, s:I}", "build_ms", (json_int_t)build_ms, "tests_ms", (json_int_t)tests_ms));
         json_t *mutants = json_array(), *subs = json_array();
         bool has_bonus = false;
         for (const mt_test &t : ex.spec->tests) has_bonus |= t.bonus;
@@ -149,6 +179,8 @@ int mt_write_json(const std::string &path, const std::vector<mt_exercise_run> &r
                                       "rejected", v->built && v->score() < ex.spec->passing_score, "score", v->score(),
                                       "failed_tests", failed_tests(*v));
                 if (!v->built) json_object_set_new(m, "error", json_string(v->build_error.c_str()));
+                json_object_set_new(m, "build_ms", json_integer(v->build_ms));
+                json_object_set_new(m, "test_ms", test_ms(*v));
                 json_array_append_new(mutants, m);
             } else {
                 json_t *s = variant_json(*v);
@@ -164,10 +196,29 @@ int mt_write_json(const std::string &path, const std::vector<mt_exercise_run> &r
         else json_decref(mutants);
         json_array_append_new(exs, e);
     }
-    json_t *root = json_pack("{s:o}", "exercises", exs);
-    int rc = json_dump_file(root, path.c_str(), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(root);
+    json_t *batch = json_array();
+    for (const std::string &b : meta.batch) json_array_append_new(batch, json_string(b.c_str()));
+    json_t *run = json_pack("{s:s, s:s, s:o, s:i, s:{s:i, s:i}}", "command", meta.command.c_str(), "pack",
+                            meta.pack.c_str(), "batch", batch, "variants", meta.variants, "shard", "index", meta.shard_i,
+                            "count", meta.shard_n);
+    json_t *timing = json_pack("{s:I, s:i, s:I, s:I}", "wall_ms", (json_int_t)meta.wall_ms, "jobs", meta.jobs, "build_ms",
+                               (json_int_t)all_build, "tests_ms", (json_int_t)all_tests);
+    return json_pack("{s:o, s:o, s:o}", "moulinette", run, "timing", timing, "exercises", exs);
+}
+
+int mt_dump_json(const std::string &path, json_t *report)
+{
+    int rc = json_dump_file(report, path.c_str(), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (rc < 0) fprintf(stderr, "moulinette: cannot write %s\n", path.c_str());
+    return rc;
+}
+
+int mt_write_json(const std::string &path, const std::vector<mt_exercise_run> &runs, bool grading,
+                  const mt_report_meta &meta)
+{
+    json_t *root = mt_report_json(runs, grading, meta);
+    int rc = mt_dump_json(path, root);
+    json_decref(root);
     return rc;
 }
 

@@ -1,5 +1,6 @@
 // runner.cpp — one task queue, N worker threads (one sandbox uid each). A build task, when it
 // succeeds, queues one task per test of its variant, so tests of one build also run in parallel.
+#include "progress.h"
 #include "runner.h"
 #include "sandbox.h"
 
@@ -45,7 +46,7 @@ struct pool {
     std::condition_variable cv;
     std::deque<std::function<void(int)>> tasks;
     int outstanding = 0;      // queued + running
-    int done_tests = 0, total_tests = 0;
+    mt_progress progress;     // counts for the live line (under lock)
 };
 
 struct shared_state {
@@ -245,6 +246,7 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
 {
     (void)slot;
     const mt_options &opt = *st->opt;
+    long t0 = mt_progress_now_ms();
     int n;
     {
         std::lock_guard<std::mutex> g(st->p.lock);
@@ -295,11 +297,12 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
                 v->build_error = "build failed (SAN=" + san + "):\n" + last_lines(tail, 12);
         }
     }
+    v->build_ms = mt_progress_now_ms() - t0;
     if (!v->build_error.empty()) {
         for (mt_result &r : v->results) r.detail = "not run: " + std::string(v->kind == MT_MUTANT ? "mutant " : "") + "build failed";
         {
             std::lock_guard<std::mutex> g(st->p.lock);
-            st->p.done_tests += (int)v->results.size();
+            mt_progress_tests_done(&st->p.progress, v, (int)v->results.size());
         }
         release_dependents(st, v);
         return;
@@ -311,13 +314,13 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
         if (v->results[i].test->bonus && !v->bonus) {
             v->results[i].detail = "not run: bonus not handed in";
             std::lock_guard<std::mutex> g(st->p.lock);
-            st->p.done_tests++;
+            mt_progress_tests_done(&st->p.progress, v, 1);
             continue;
         }
         push(&st->p, [st, v, i, build](int s) {
             run_test(st, v, i, build, s);
             std::lock_guard<std::mutex> g(st->p.lock);
-            st->p.done_tests++;
+            mt_progress_tests_done(&st->p.progress, v, 1);
         });
     }
 }
@@ -374,7 +377,7 @@ int mt_run_variants(const mt_options &opt, std::vector<mt_variant> *variants)
             r.test = &t;
             v.results.push_back(r);
         }
-        st.p.total_tests += (int)v.results.size();
+        mt_progress_add(&st.p.progress, &v);
     }
     for (mt_variant &v : *variants) {
         if (v.kind != MT_MUTANT) continue;
@@ -414,15 +417,15 @@ int mt_run_variants(const mt_options &opt, std::vector<mt_variant> *variants)
     }
     if (opt.progress) {
         for (;;) {
-            int done, total, outstanding;
+            mt_progress snap;
+            int outstanding;
             {
                 std::unique_lock<std::mutex> g(st.p.lock);
-                st.p.cv.wait_for(g, std::chrono::milliseconds(200));
-                done = st.p.done_tests;
-                total = st.p.total_tests;
+                st.p.cv.wait_for(g, std::chrono::milliseconds(500));
+                snap = st.p.progress;
                 outstanding = st.p.outstanding;
             }
-            fprintf(stderr, "\r  running tests: %d/%d ", done, total);
+            mt_progress_print(snap, stderr);
             if (outstanding == 0) break;
         }
         fprintf(stderr, "\r\033[K");

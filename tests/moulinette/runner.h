@@ -31,6 +31,8 @@ struct mt_variant {
     mt_variant *ref = nullptr;
     std::vector<mt_variant *> dependents; // mutants waiting for this reference's build
     std::string src_dir, build_dir;      // where this variant was built
+    long build_ms = 0;                   // preparing the sources and building (every sanitizer variant)
+    int tests_left = 0;                  // tests not finished yet (the progress line)
 
     int score() const;                   // base points passed (0 when the norm fails)
     bool all_passed() const;             // every test that ran passed, nothing failed to build
