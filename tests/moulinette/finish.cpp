@@ -1,6 +1,7 @@
 // finish.cpp — prints and writes what a run found; validate, grade and merge end here, so a merged
 // report prints and exits exactly as the unsharded run would.
 #include "finish.h"
+#include "html.h"
 
 #include <cstdio>
 
@@ -9,6 +10,7 @@ static int write_files(const std::vector<mt_exercise_run> &runs, json_t *doc, co
     int rc = 0;
     if (!out.json.empty()) rc |= mt_dump_json(out.json, doc) < 0;
     if (!out.junit.empty()) rc |= mt_write_junit(out.junit, runs, grading) != 0;
+    if (!out.html.empty()) rc |= mt_write_html(out.html, doc) < 0;
     return rc;
 }
 
