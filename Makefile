@@ -2,7 +2,7 @@
 # moulinette out of tree in build/ (build-$(SAN)/ for sanitizer builds), and runs them.
 #   make                       build everything
 #   make test                  unit tests + moulinette validation of every exercise
-#   make moulinette [EX="ex00_echo ..."] [REPORT=r.json] [JUNIT=j.xml] [GRADESCOPE=g.json] [JOBS=N]
+#   make moulinette [EX="ex00_echo ..."] [REPORT=r.json] [JUNIT=j.xml] [GRADESCOPE=g.json] [HTML=r.html] [JOBS=N] [SHARD=I/N|auto]
 #   make grade EX=<id> SUB=<dir>
 #   make bench | bench-ex00 ... ; make fuzz ; make dist-student ; make clean
 #   make SAN=address|thread|undefined <target>
@@ -41,7 +41,7 @@ unit-tests: unit-tests-bin moulinette-bin
 	+@$(MAKE) --no-print-directory -C tests/moulinette NETLAB_PREBUILT=1 check
 
 MOULINETTE_FLAGS = --jobs $(JOBS) $(if $(REPORT),--json $(REPORT)) $(if $(JUNIT),--junit $(JUNIT)) \
-                   $(if $(GRADESCOPE),--gradescope $(GRADESCOPE)) $(if $(SHARD),--shard $(SHARD))
+                   $(if $(GRADESCOPE),--gradescope $(GRADESCOPE)) $(if $(HTML),--html $(HTML)) $(if $(SHARD),--shard $(SHARD))
 
 # Checks that cannot run inside the grader's sandbox: a real browser (Chromium does not start under
 # its address-space limit) and the WebSocket suite on the io_uring backend.
