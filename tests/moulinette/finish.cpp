@@ -79,23 +79,28 @@ void mt_print_timing(json_t *doc, FILE *f)
 {
     json_t *exs = json_object_get(doc, "exercises"), *e, *timing = json_object_get(doc, "timing");
     size_t i;
-    long slot_ms = 0;
+    long slot_ms = 0, cpu_ms = 0;
     int mutants = 0;
-    fprintf(f, "time (summed over job slots)       build      tests   variants\n");
+    // Slot time is how long a job slot was taken; CPU is what it used. Slots far above CPU mean the
+    // tests wait (clocks, timeouts): more --jobs than cores would finish sooner.
+    fprintf(f, "time per exercise (job-slot time / CPU)   build              tests          variants\n");
     json_array_foreach(exs, i, e)
     {
         json_t *t = json_object_get(e, "timing");
-        json_t *m = json_object_get(e, "mutants");
-        json_t *subs = json_object_get(e, "submissions");
-        int n = (json_object_get(e, "reference") ? 1 : 0) + (int)json_array_size(m) + (int)json_array_size(subs);
-        mutants += (int)json_array_size(m);
+        int n = (json_object_get(e, "reference") ? 1 : 0) + (int)json_array_size(json_object_get(e, "mutants")) +
+                (int)json_array_size(json_object_get(e, "submissions"));
+        mutants += (int)json_array_size(json_object_get(e, "mutants"));
         slot_ms += ms_of(t, "build_ms") + ms_of(t, "tests_ms");
-        fprintf(f, "  %-32s %7.1f s %8.1f s %6d\n", json_string_value(json_object_get(e, "id")), ms_of(t, "build_ms") / 1000.0,
-                ms_of(t, "tests_ms") / 1000.0, n);
+        cpu_ms += ms_of(t, "build_cpu_ms") + ms_of(t, "tests_cpu_ms");
+        fprintf(f, "  %-38s %7.1f s / %5.1f s %7.1f s / %5.1f s %5d\n", json_string_value(json_object_get(e, "id")),
+                ms_of(t, "build_ms") / 1000.0, ms_of(t, "build_cpu_ms") / 1000.0, ms_of(t, "tests_ms") / 1000.0,
+                ms_of(t, "tests_cpu_ms") / 1000.0, n);
     }
     long wall = ms_of(timing, "wall_ms");
-    fprintf(f, "  wall %.1f s with --jobs %d (job slots busy %.0f%%)", wall / 1000.0, (int)ms_of(timing, "jobs"),
-            wall > 0 ? 100.0 * slot_ms / ((double)wall * (double)ms_of(timing, "jobs")) : 0.0);
+    int jobs = (int)ms_of(timing, "jobs");
+    fprintf(f, "  wall %.1f s with --jobs %d: job slots busy %.0f%%, CPU %.1f s (%.0f%% of the slots' time)", wall / 1000.0,
+            jobs, wall > 0 && jobs > 0 ? 100.0 * slot_ms / ((double)wall * jobs) : 0.0, cpu_ms / 1000.0,
+            slot_ms > 0 ? 100.0 * cpu_ms / slot_ms : 0.0);
     if (mutants && wall > 0) fprintf(f, ", %.1f mutants graded per minute", mutants * 60000.0 / (double)wall);
     fprintf(f, "\n");
 }

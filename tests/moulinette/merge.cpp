@@ -89,6 +89,8 @@ int same_batch(const shard &a, const shard &b, std::string *err)
     return -1;
 }
 
+const char *const TIME_KEYS[] = {"build_ms", "tests_ms", "build_cpu_ms", "tests_cpu_ms"};
+
 void add_ms(json_t *to, json_t *from, const char *key)
 {
     json_int_t v = json_integer_value(json_object_get(to, key)) + json_integer_value(json_object_get(from, key));
@@ -148,15 +150,14 @@ int mt_merge_reports(const std::vector<std::string> &files, json_t **merged, std
         json_object_set_new(json_object_get(root, "moulinette"), "shard",
                             json_pack("{s:i, s:i, s:o}", "index", 1, "count", 1, "merged", files_arr));
         // The farm's wall time is its slowest shard's; the work is every shard's.
-        json_t *timing = json_pack("{s:i, s:i, s:i, s:i, s:o}", "wall_ms", 0, "jobs", 0, "build_ms", 0, "tests_ms", 0,
-                                   "shards", shard_times);
+        json_t *timing = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "wall_ms", 0, "jobs", 0, "build_ms", 0, "tests_ms", 0,
+                                   "build_cpu_ms", 0, "tests_cpu_ms", 0, "shards", shard_times);
         json_object_set_new(root, "timing", timing);
         size_t ti;
         json_t *st;
         json_array_foreach(shard_times, ti, st)
         {
-            add_ms(timing, st, "build_ms");
-            add_ms(timing, st, "tests_ms");
+            for (const char *k : TIME_KEYS) add_ms(timing, st, k);
             if (json_integer_value(json_object_get(st, "wall_ms")) > json_integer_value(json_object_get(timing, "wall_ms")))
                 json_object_set(timing, "wall_ms", json_object_get(st, "wall_ms"));
             json_object_set(timing, "jobs", json_object_get(st, "jobs"));
@@ -173,9 +174,9 @@ int mt_merge_reports(const std::vector<std::string> &files, json_t **merged, std
                     rc = -1;
                     break;
                 }
-                cur = json_pack("{s:s, s:O, s:O, s:{s:i, s:i}}", "id", id.c_str(), "passing_score",
+                cur = json_pack("{s:s, s:O, s:O, s:{s:i, s:i, s:i, s:i}}", "id", id.c_str(), "passing_score",
                                 json_object_get(it.exercise, "passing_score"), "spec", json_object_get(it.exercise, "spec"),
-                                "timing", "build_ms", 0, "tests_ms", 0);
+                                "timing", "build_ms", 0, "tests_ms", 0, "build_cpu_ms", 0, "tests_cpu_ms", 0);
                 if (json_object_get(it.exercise, "submissions")) json_object_set_new(cur, "submissions", json_array());
                 else json_object_set_new(cur, "mutants", json_array());
                 json_array_append_new(exs, cur);
@@ -197,8 +198,7 @@ int mt_merge_reports(const std::vector<std::string> &files, json_t **merged, std
                 auto found = by_id.find(str_of(e, "id"));
                 if (found == by_id.end()) continue;
                 json_t *t = json_object_get(found->second, "timing");
-                add_ms(t, json_object_get(e, "timing"), "build_ms");
-                add_ms(t, json_object_get(e, "timing"), "tests_ms");
+                for (const char *k : TIME_KEYS) add_ms(t, json_object_get(e, "timing"), k);
             }
         }
         // Key order as a single run writes it: reference and bonus before the variant lists.
@@ -230,6 +230,7 @@ static void load_results(mt_variant *v, json_t *tests, json_t *bonus_tests)
         if (f == by_name.end()) continue;
         r.passed = json_is_true(json_object_get(f->second, "passed"));
         r.ms = (long)json_integer_value(json_object_get(f->second, "ms"));
+        r.cpu_ms = (long)json_integer_value(json_object_get(f->second, "cpu_ms"));
         r.detail = str_of(f->second, "detail");
         // A test that never started says so in its detail ("not run: ...", or the grader's own failure).
         r.ran = v->built && r.detail.rfind("not run", 0) != 0 && r.detail.rfind("grader:", 0) != 0;
@@ -241,6 +242,7 @@ static void load_norm_build(mt_variant *v, json_t *o, const char *error_key)
     v->build_error = str_of(o, error_key);
     v->built = !json_object_get(o, error_key);
     v->build_ms = (long)json_integer_value(json_object_get(o, "build_ms"));
+    v->build_cpu_ms = (long)json_integer_value(json_object_get(o, "build_cpu_ms"));
     json_t *norm = json_object_get(o, "norm");
     if (norm && !json_is_true(json_object_get(norm, "passed"))) v->norm_error = str_of(norm, "detail");
 }
@@ -298,6 +300,7 @@ int mt_report_load(json_t *doc, mt_loaded_report *out, std::string *err)
             x.build_error = str_of(v, "error");
             x.built = !json_object_get(v, "error");
             x.build_ms = (long)json_integer_value(json_object_get(v, "build_ms"));
+            x.build_cpu_ms = (long)json_integer_value(json_object_get(v, "build_cpu_ms"));
             std::map<std::string, bool> failed;
             size_t k;
             json_t *f;

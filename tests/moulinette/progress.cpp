@@ -1,5 +1,6 @@
-// progress.cpp — counts and the live line of progress.h. The estimate assumes the tests left cost
-// what the finished ones cost on average: rough at the start, close once a few exercises are done.
+// progress.cpp — counts and the live line of progress.h. The estimate extrapolates the fraction done,
+// the mean of the tests' and the variants' fractions (builds cost as much as tests in many exercises):
+// rough at the start, close once a few exercises are done.
 #include "progress.h"
 
 #include <ctime>
@@ -17,12 +18,14 @@ void mt_progress_add(mt_progress *p, mt_variant *v)
     v->tests_left = (int)v->results.size();
     p->tests_total += v->tests_left;
     if (v->kind == MT_MUTANT) p->mutants_total++;
+    p->variants_total++;
     if (p->variants_left[v->spec]++ == 0) p->exercises_total++;
 }
 
 static void variant_finished(mt_progress *p, mt_variant *v)
 {
     if (v->kind == MT_MUTANT) p->mutants_done++;
+    p->variants_done++;
     if (--p->variants_left[v->spec] == 0) p->exercises_done++;
 }
 
@@ -46,9 +49,11 @@ void mt_progress_print(const mt_progress &p, FILE *f)
     long elapsed = (mt_progress_now_ms() - p.start_ms) / 1000;
     char el[32], left[48] = "";
     clock_text(elapsed, el, sizeof el);
-    if (p.tests_done > 0 && p.tests_done < p.tests_total) {
+    double frac = p.tests_total && p.variants_total
+                      ? 0.5 * p.tests_done / p.tests_total + 0.5 * p.variants_done / p.variants_total : 0;
+    if (frac > 0.02 && frac < 1) {
         char t[32];
-        clock_text((long)((double)elapsed * (p.tests_total - p.tests_done) / p.tests_done), t, sizeof t);
+        clock_text((long)(elapsed * (1 - frac) / frac), t, sizeof t);
         snprintf(left, sizeof left, " · ~%s left", t);
     }
     fprintf(f, "\r  exercises %d/%d · mutants %d/%d · tests %d/%d · %s elapsed%s\033[K", p.exercises_done,

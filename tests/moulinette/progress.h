@@ -11,6 +11,7 @@ struct mt_progress {
     int tests_done = 0, tests_total = 0;
     int mutants_done = 0, mutants_total = 0;
     int exercises_done = 0, exercises_total = 0;
+    int variants_done = 0, variants_total = 0;     // references, mutants and submissions
     std::map<const mt_spec *, int> variants_left;   // per exercise: variants not finished yet
 };
 

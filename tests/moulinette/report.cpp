@@ -101,8 +101,8 @@ static json_t *tests_json(const mt_variant &v, bool bonus)
     json_t *arr = json_array();
     for (const mt_result &r : v.results) {
         if (r.test->bonus != bonus) continue;
-        json_t *t = json_pack("{s:s, s:i, s:b, s:i}", "name", r.test->name.c_str(), "points", r.test->points, "passed",
-                              r.passed, "ms", (json_int_t)r.ms);
+        json_t *t = json_pack("{s:s, s:i, s:b, s:I, s:I}", "name", r.test->name.c_str(), "points", r.test->points, "passed",
+                              r.passed, "ms", (json_int_t)r.ms, "cpu_ms", (json_int_t)r.cpu_ms);
         if (!r.passed) json_object_set_new(t, "detail", json_string(r.detail.c_str()));
         json_array_append_new(arr, t);
     }
@@ -125,6 +125,7 @@ static json_t *variant_json(const mt_variant &v)
     json_object_set_new(o, "norm", json_pack("{s:b, s:s}", "passed", v.norm_error.empty(), "detail", v.norm_error.c_str()));
     if (!v.built) json_object_set_new(o, "build_error", json_string(v.build_error.c_str()));
     json_object_set_new(o, "build_ms", json_integer(v.build_ms));
+    json_object_set_new(o, "build_cpu_ms", json_integer(v.build_cpu_ms));
     return o;
 }
 
@@ -150,18 +151,22 @@ static json_t *spec_json(const mt_spec &s)
 json_t *mt_report_json(const std::vector<mt_exercise_run> &runs, bool grading, const mt_report_meta &meta)
 {
     json_t *exs = json_array();
-    long all_build = 0, all_tests = 0;
+    long all[4] = {0, 0, 0, 0};
     for (const mt_exercise_run &ex : runs) {
         json_t *e = json_pack("{s:s, s:i, s:o}", "id", ex.spec->id.c_str(), "passing_score", ex.spec->passing_score,
                               "spec", spec_json(*ex.spec));
-        long build_ms = 0, tests_ms = 0;
+        long t[4] = {0, 0, 0, 0};   // build, tests: time in a job slot, then CPU
         for (mt_variant *v : ex.variants) {
-            build_ms += v->build_ms;
-            for (const mt_result &r : v->results) tests_ms += r.ms;
+            t[0] += v->build_ms;
+            t[2] += v->build_cpu_ms;
+            for (const mt_result &r : v->results) {
+                t[1] += r.ms;
+                t[3] += r.cpu_ms;
+            }
         }
-        all_build += build_ms;
-        all_tests += tests_ms;
-        json_object_set_new(e, "timing", json_pack("{s:I, s:I}", "build_ms", (json_int_t)build_ms, "tests_ms", (json_int_t)tests_ms));
+        for (int i = 0; i < 4; i++) all[i] += t[i];
+        json_object_set_new(e, "timing", json_pack("{s:I, s:I, s:I, s:I}", "build_ms", (json_int_t)t[0], "tests_ms", (json_int_t)t[1],
+                                                   "build_cpu_ms", (json_int_t)t[2], "tests_cpu_ms", (json_int_t)t[3]));
         json_t *mutants = json_array(), *subs = json_array();
         bool has_bonus = false;
         for (const mt_test &t : ex.spec->tests) has_bonus |= t.bonus;
@@ -179,8 +184,12 @@ json_t *mt_report_json(const std::vector<mt_exercise_run> &runs, bool grading, c
                                       "rejected", v->built && v->score() < ex.spec->passing_score, "score", v->score(),
                                       "failed_tests", failed_tests(*v));
                 if (!v->built) json_object_set_new(m, "error", json_string(v->build_error.c_str()));
+                long cpu = 0;
+                for (const mt_result &r : v->results) cpu += r.cpu_ms;
                 json_object_set_new(m, "build_ms", json_integer(v->build_ms));
+                json_object_set_new(m, "build_cpu_ms", json_integer(v->build_cpu_ms));
                 json_object_set_new(m, "test_ms", test_ms(*v));
+                json_object_set_new(m, "tests_cpu_ms", json_integer(cpu));
                 json_array_append_new(mutants, m);
             } else {
                 json_t *s = variant_json(*v);
@@ -201,8 +210,9 @@ json_t *mt_report_json(const std::vector<mt_exercise_run> &runs, bool grading, c
     json_t *run = json_pack("{s:s, s:s, s:o, s:i, s:{s:i, s:i}}", "command", meta.command.c_str(), "pack",
                             meta.pack.c_str(), "batch", batch, "variants", meta.variants, "shard", "index", meta.shard_i,
                             "count", meta.shard_n);
-    json_t *timing = json_pack("{s:I, s:i, s:I, s:I}", "wall_ms", (json_int_t)meta.wall_ms, "jobs", meta.jobs, "build_ms",
-                               (json_int_t)all_build, "tests_ms", (json_int_t)all_tests);
+    json_t *timing = json_pack("{s:I, s:i, s:I, s:I, s:I, s:I}", "wall_ms", (json_int_t)meta.wall_ms, "jobs", meta.jobs,
+                               "build_ms", (json_int_t)all[0], "tests_ms", (json_int_t)all[1], "build_cpu_ms",
+                               (json_int_t)all[2], "tests_cpu_ms", (json_int_t)all[3]);
     return json_pack("{s:o, s:o, s:o}", "moulinette", run, "timing", timing, "exercises", exs);
 }
 

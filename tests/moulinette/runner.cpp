@@ -85,7 +85,8 @@ std::string shell_quote(const std::string &s)
 }
 
 // Runs a shell command as the grader (builds, patches), output to log, with a time limit.
-int run_cmd(const std::string &cmd, const std::string &cwd, const std::string &log, int timeout_s, std::string *tail)
+int run_cmd(const std::string &cmd, const std::string &cwd, const std::string &log, int timeout_s, std::string *tail,
+            long *cpu_ms = nullptr)
 {
     mt_limits lim;
     lim.timeout_s = timeout_s;
@@ -96,6 +97,7 @@ int run_cmd(const std::string &cmd, const std::string &cwd, const std::string &l
         if (const char *v = getenv(k)) env.push_back(std::string(k) + "=" + v);
     mt_run r = mt_sandbox_run({"/bin/sh", "-c", cmd}, cwd, env, log, lim);
     *tail = r.log_tail;
+    if (cpu_ms) *cpu_ms += r.cpu_ms;
     if (r.outcome == MT_EXITED && r.code == 0) return 0;
     if (r.outcome != MT_EXITED) *tail += "\n[" + mt_describe(r, timeout_s) + "]";
     return -1;
@@ -185,6 +187,7 @@ void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &ma
     std::string token = mt_read_tail(result_file, 200);
     res.ran = true;
     res.ms = r.ms;
+    res.cpu_ms = r.cpu_ms;
     res.passed = r.outcome == MT_EXITED && r.code == 0 && token == std::string("pass ") + nonce + "\n";
     if (!res.passed) {
         res.detail = mt_describe(r, lim.timeout_s);
@@ -275,7 +278,7 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
                    " (spec.json files)'; exit 1; }; } && cp " + shell_quote(v->sub_dir + "/" + f) + " " +
                    shell_quote(src + "/" + f);
     }
-    if (run_cmd(cmd, "/", log, 60, &tail) < 0) {
+    if (run_cmd(cmd, "/", log, 60, &tail, &v->build_cpu_ms) < 0) {
         v->build_error = (v->kind == MT_MUTANT ? "patch does not apply: " : "cannot prepare the sources: ") +
                          last_lines(tail, 6);
     } else {
@@ -284,7 +287,7 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
                            " TEST_OBJ_BUILD=" + shell_quote(opt.build) +
                            " NETLAB_PREBUILT=1 BONUS=" + (v->bonus ? "1" : "0") +
                            (opt.san.empty() ? "" : " SAN=" + opt.san) + " all";
-        if (run_cmd(make, "/", log, 900, &tail) < 0) v->build_error = "build failed:\n" + last_lines(tail, 12);
+        if (run_cmd(make, "/", log, 900, &tail, &v->build_cpu_ms) < 0) v->build_error = "build failed:\n" + last_lines(tail, 12);
         // Tests that need a race or a leak to show run against a sanitizer build of the same sources.
         for (const std::string &san : mt_extra_sans({v->spec}, opt.san)) {
             if (!v->build_error.empty()) break;
@@ -293,7 +296,7 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
                                 " BUILD=" + shell_quote(build + "-" + san) + " COMMON_BUILD=" + shell_quote(sb) +
                                 " TEST_OBJ_BUILD=" + shell_quote(sb) + " NETLAB_PREBUILT=1 BONUS=" + (v->bonus ? "1" : "0") +
                                 " SAN=" + san + " all";
-            if (run_cmd(smake, "/", log, 900, &tail) < 0)
+            if (run_cmd(smake, "/", log, 900, &tail, &v->build_cpu_ms) < 0)
                 v->build_error = "build failed (SAN=" + san + "):\n" + last_lines(tail, 12);
         }
     }

@@ -13,6 +13,7 @@ struct mt_result {
     bool ran = false;
     bool passed = false;
     long ms = 0;
+    long cpu_ms = 0;       // CPU (user + system) of the test process and the children it waited for
     std::string detail;    // why it failed, or why it did not run
 };
 
@@ -32,6 +33,7 @@ struct mt_variant {
     std::vector<mt_variant *> dependents; // mutants waiting for this reference's build
     std::string src_dir, build_dir;      // where this variant was built
     long build_ms = 0;                   // preparing the sources and building (every sanitizer variant)
+    long build_cpu_ms = 0;               // CPU of those commands (make and the compilers it ran)
     int tests_left = 0;                  // tests not finished yet (the progress line)
 
     int score() const;                   // base points passed (0 when the norm fails)

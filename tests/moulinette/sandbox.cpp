@@ -157,6 +157,7 @@ mt_run mt_sandbox_run(const std::vector<std::string> &argv, const std::string &c
     long deadline = start + lim.timeout_s * 1000L;
     bool done = false;
     int status = 0;
+    struct rusage ru = {};
     while (!done) {
         long left = deadline - now_ms();
         if (left <= 0) break;
@@ -167,11 +168,11 @@ mt_run mt_sandbox_run(const std::vector<std::string> &argv, const std::string &c
         } else {
             usleep(2000);  // no pidfd (old kernel): poll the child's state
         }
-        done = waitpid(pid, &status, WNOHANG) == pid;
+        done = wait4(pid, &status, WNOHANG, &ru) == pid;
     }
     killpg(pid, SIGKILL);
     if (!done) {
-        waitpid(pid, &status, 0);
+        wait4(pid, &status, 0, &ru);
         r.outcome = MT_TIMEOUT;
     } else if (WIFEXITED(status)) {
         r.outcome = MT_EXITED;
@@ -187,6 +188,7 @@ mt_run mt_sandbox_run(const std::vector<std::string> &argv, const std::string &c
     while (waitpid(-pid, nullptr, 0) > 0) {
     }
     r.ms = now_ms() - start;
+    r.cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000L;
     r.log_tail = mt_read_tail(log_path, 4000);
     return r;
 }

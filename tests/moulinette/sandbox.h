@@ -20,6 +20,7 @@ struct mt_run {
     mt_outcome outcome = MT_SPAWN_FAILED;
     int code = 0;                  // exit status or signal number
     long ms = 0;
+    long cpu_ms = 0;               // user + system time of the command and the children it waited for
     std::string log_tail;          // the end of stdout+stderr
 };
 
