@@ -119,7 +119,10 @@ int tc_teardown(void **state);                       // after every test: short 
     X(test_support_tc_read_line_deadline)                \
     X(test_support_tc_read_line_partial_then_rest)       \
     X(test_support_tc_read_line_eof)                     \
-    X(test_support_wait_until)
+    X(test_support_wait_until)                           \
+    X(test_diff_agreement_passes)                        \
+    X(test_diff_finds_and_shrinks)                       \
+    X(test_diff_replay_points_at_first_difference)
 
 TC_SOCKET_TESTS(TC_DECLARE)
 TC_LINEREADER_TESTS(TC_DECLARE)
