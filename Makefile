@@ -4,6 +4,7 @@
 #   make test                  unit tests + moulinette validation of every exercise
 #   make moulinette [EX="ex00_echo ..."] [REPORT=r.json] [JUNIT=j.xml] [GRADESCOPE=g.json] [HTML=r.html] [JOBS=N] [SHARD=I/N|auto]
 #   make grade EX=<id> SUB=<dir>
+#   make mutate EX=<id> [MAX=N] [FILE=f.cpp]   operator mutants: the suite's mutation score
 #   make bench | bench-ex00 ... ; make fuzz ; make dist-student ; make clean
 #   make SAN=address|thread|undefined <target>
 include mk/config.mk
@@ -23,7 +24,7 @@ MOULINETTE := $(BUILD)/bin/moulinette
 JOBS ?= 2
 EX ?=
 
-.PHONY: all libs moulinette-bin unit-tests unit-tests-bin interop test moulinette grade bench fuzz dist-student clean $(EXERCISES)
+.PHONY: all libs moulinette-bin unit-tests unit-tests-bin interop test moulinette mutate grade bench fuzz dist-student clean $(EXERCISES)
 all: libs moulinette-bin unit-tests-bin $(EXERCISES)
 
 libs:
@@ -57,6 +58,11 @@ test: all
 
 moulinette: all
 	$(MOULINETTE) validate $(MOULINETTE_FLAGS) $(EX)
+
+# Operator mutants of one exercise's reference: make mutate EX=<id> [MAX=N] [FILE=f.cpp] [REPORT=m.json]
+mutate: libs moulinette-bin
+	@test -n "$(EX)" || { echo "usage: make mutate EX=<exercise id> [MAX=N] [FILE=<graded file>] [REPORT=mutants.json]"; exit 2; }
+	$(MOULINETTE) mutate --jobs $(JOBS) $(if $(REPORT),--json $(REPORT)) $(if $(MAX),--max $(MAX)) $(if $(FILE),--file $(FILE)) $(EX)
 
 grade: libs moulinette-bin
 	@test -n "$(EX)" -a -n "$(SUB)" || { echo "usage: make grade EX=<exercise id> SUB=<folder with your files>"; exit 2; }

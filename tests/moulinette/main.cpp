@@ -1,6 +1,7 @@
 // main.cpp — the moulinette's command line: validate, grade, list, dist-student.
 #include "fingerprint.h"
 #include "merge.h"
+#include "mutate.h"
 #include "oracle.h"
 #include "progress.h"
 #include "report.h"
@@ -32,6 +33,7 @@ static void usage(FILE *f)
             "usage: moulinette validate [options] [EX ...]     reference 100/100, every mutant killed\n"
             "       moulinette grade [options] EX DIR [DIR ...] grade the files handed in, in each DIR\n"
             "       moulinette merge [options] R1.json R2.json ...  join the shard reports of one batch\n"
+            "       moulinette mutate [--jobs N] [--json F] [--max N] [--file F] EX   operator mutants: the mutation score\n"
             "       moulinette list                             exercises, tests and mutants\n"
             "       moulinette dist-student OUTDIR              the pack without solutions or mutants\n"
             "options: --jobs N  --json FILE  --junit FILE  --gradescope FILE  --html FILE  --shard I/N|auto  --verbose\n"
@@ -47,6 +49,7 @@ struct cli {
     std::string json, junit, gradescope, html;
     int jobs = 2, shard_i = 1, shard_n = 1;
     bool verbose = false;
+    mt_mutate_options mutate;   // mutate: --max N, --file F
 };
 
 static int parse_cli(int argc, char **argv, cli *c)
@@ -69,6 +72,11 @@ static int parse_cli(int argc, char **argv, cli *c)
         else if (a == "--gradescope") { if (!value(&c->gradescope)) return -1; }
         else if (a == "--html") { if (!value(&c->html)) return -1; }
         else if (a == "--verbose") c->verbose = true;
+        else if (a == "--file") { if (!value(&c->mutate.file)) return -1; }
+        else if (a == "--max") {
+            if (!value(&v)) return -1;
+            c->mutate.max = atoi(v.c_str());
+        }
         else if (a == "--jobs") {
             if (!value(&v)) return -1;
             c->jobs = atoi(v.c_str());
@@ -124,7 +132,7 @@ static std::vector<const mt_spec *> pointers(const std::vector<mt_spec> &specs)
 }
 
 // The shared libraries, for this build and for each sanitizer some test asks for.
-static int ensure_libs(const mt_options &opt, const std::vector<mt_spec> &specs)
+int mt_ensure_libs(const mt_options &opt, const std::vector<mt_spec> &specs)
 {
     if (ensure_libs_for(opt, opt.san) < 0) return -1;
     for (const std::string &san : mt_extra_sans(pointers(specs), opt.san))
@@ -133,7 +141,7 @@ static int ensure_libs(const mt_options &opt, const std::vector<mt_spec> &specs)
 }
 
 // Compiles each exercise's suite objects once in the main build; every variant links them.
-static int ensure_test_objs(const mt_options &opt, const std::vector<mt_spec> &specs)
+int mt_ensure_test_objs(const mt_options &opt, const std::vector<mt_spec> &specs)
 {
     for (const mt_spec &s : specs) {
         std::vector<std::string> sans = mt_extra_sans({&s}, opt.san);
@@ -178,7 +186,7 @@ static int cmd_validate(const cli &c, const mt_options &opt)
         fprintf(stderr, "moulinette: no exercise found under %s\n", opt.root.c_str());
         return 2;
     }
-    if (ensure_libs(opt, specs) < 0 || ensure_test_objs(opt, specs) < 0) return 2;
+    if (mt_ensure_libs(opt, specs) < 0 || mt_ensure_test_objs(opt, specs) < 0) return 2;
     std::vector<mt_variant> variants;
     size_t k = 0;
     for (const mt_spec &s : specs) {
@@ -225,7 +233,7 @@ static int cmd_grade(const cli &c, const mt_options &opt)
         return 2;
     }
     std::vector<mt_spec> specs;
-    if (load_specs(opt.root, {c.args[0]}, &specs, true) < 0 || ensure_libs(opt, specs) < 0 || ensure_test_objs(opt, specs) < 0)
+    if (load_specs(opt.root, {c.args[0]}, &specs, true) < 0 || mt_ensure_libs(opt, specs) < 0 || mt_ensure_test_objs(opt, specs) < 0)
         return 2;
     std::vector<mt_variant> variants;
     for (size_t i = 1; i < c.args.size(); i++) {
@@ -352,6 +360,14 @@ int main(int argc, char **argv)
     setvbuf(stdout, nullptr, _IOLBF, 0);
     // Run from make: the builds the grader starts are its own, not part of the caller's jobserver.
     for (const char *k : {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}) unsetenv(k);
+    if (c.cmd == "mutate") {
+        if (c.args.size() != 1) {
+            usage(stderr);
+            return 2;
+        }
+        c.mutate.json = c.json;
+        return mt_cmd_mutate(opt, c.args[0], c.mutate);
+    }
     if (c.cmd == "list") return cmd_list(opt);
     if (c.cmd == "dist-student") return cmd_dist_student(c, opt);
     if (c.cmd == "merge") return mt_cmd_merge(c.args, outputs_of(c), isatty(1) && !getenv("NO_COLOR"));

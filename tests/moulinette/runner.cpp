@@ -160,6 +160,7 @@ void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &ma
     mkdir(dir.c_str(), 0700);
     mt_limits lim;
     lim.timeout_s = t.timeout_s ? t.timeout_s : v->spec->timeout_s;
+    if (idx < v->test_timeout_s.size() && v->test_timeout_s[idx] > 0) lim.timeout_s = v->test_timeout_s[idx];
     lim.limit_as = opt.san.empty() && t.san.empty();
     lim.uid = st->root_mode ? st->slot_uids[(size_t)slot] : 0;
     if (lim.uid && chown(dir.c_str(), lim.uid, lim.uid) < 0) {
@@ -269,7 +270,7 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
         for (const std::string &san : mt_extra_sans({v->spec}, opt.san)) cmd += reuse_reference_cmd(v->ref, src, build, "-" + san);
     }
     if (v->kind == MT_MUTANT) cmd += " && patch -s -p1 --no-backup-if-mismatch -d " + shell_quote(src) + " < " +
-                                     shell_quote(v->spec->dir + "/" + v->mutant->patch);
+                                     shell_quote(v->mutant->patch[0] == '/' ? v->mutant->patch : v->spec->dir + "/" + v->mutant->patch);
     if (v->kind == MT_SUBMISSION) {
         std::vector<std::string> files = v->spec->files;
         if (v->bonus) files.insert(files.end(), v->spec->bonus_files.begin(), v->spec->bonus_files.end());
@@ -308,11 +309,27 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
             mt_progress_tests_done(&st->p.progress, v, (int)v->results.size());
         }
         release_dependents(st, v);
+        if (v->done) v->done(v);
         return;
     }
     v->built = true;
     release_dependents(st, v);
     check_norm(opt, v, build);
+    if (v->until_first_failure) {
+        push(&st->p, [st, v, build](int s) {
+            std::vector<size_t> order = v->order ? v->order(v) : std::vector<size_t>();
+            for (size_t i : order) {
+                run_test(st, v, i, build, s);
+                if (!v->results[i].passed) break;
+            }
+            {
+                std::lock_guard<std::mutex> g(st->p.lock);
+                mt_progress_tests_done(&st->p.progress, v, (int)v->results.size());
+            }
+            if (v->done) v->done(v);
+        });
+        return;
+    }
     for (size_t i = 0; i < v->results.size(); i++) {
         if (v->results[i].test->bonus && !v->bonus) {
             v->results[i].detail = "not run: bonus not handed in";

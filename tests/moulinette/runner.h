@@ -3,6 +3,7 @@
 #pragma once
 #include "spec.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,14 @@ struct mt_variant {
     long build_ms = 0;                   // preparing the sources and building (every sanitizer variant)
     long build_cpu_ms = 0;               // CPU of those commands (make and the compilers it ran)
     int tests_left = 0;                  // tests not finished yet (the progress line)
+
+    // moulinette mutate (mutate.cpp): the tests run one after the other in the order order()
+    // gives (it may leave tests out), stopping at the first failure; test_timeout_s (one per
+    // result, 0 = the spec's) overrides the time limits; done() is called once the variant is over.
+    bool until_first_failure = false;
+    std::function<std::vector<size_t>(const mt_variant *)> order;
+    std::function<void(mt_variant *)> done;
+    std::vector<int> test_timeout_s;
 
     int score() const;                   // base points passed (0 when the norm fails)
     bool all_passed() const;             // every test that ran passed, nothing failed to build
