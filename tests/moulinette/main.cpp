@@ -5,6 +5,7 @@
 #include "oracle.h"
 #include "progress.h"
 #include "report.h"
+#include "rules.h"
 #include "runner.h"
 #include "shard_env.h"
 #include "spec.h"
@@ -35,6 +36,7 @@ static void usage(FILE *f)
             "       moulinette merge [options] R1.json R2.json ...  join the shard reports of one batch\n"
             "       moulinette mutate [--jobs N] [--json F] [--max N] [--file F] EX   operator mutants: the mutation score\n"
             "       moulinette list                             exercises, tests and mutants\n"
+            "       moulinette list --rules EX ...              each rule, the tests checking it, the unchecked ones\n"
             "       moulinette dist-student OUTDIR              the pack without solutions or mutants\n"
             "options: --jobs N  --json FILE  --junit FILE  --gradescope FILE  --html FILE  --shard I/N|auto  --verbose\n"
             "--shard auto reads the job runner's index: JOB_COMPLETION_INDEX with JOB_COMPLETIONS (Kubernetes),\n"
@@ -50,6 +52,7 @@ struct cli {
     int jobs = 2, shard_i = 1, shard_n = 1;
     bool verbose = false;
     mt_mutate_options mutate;   // mutate: --max N, --file F
+    bool rules = false;         // list --rules EX
 };
 
 static int parse_cli(int argc, char **argv, cli *c)
@@ -72,6 +75,7 @@ static int parse_cli(int argc, char **argv, cli *c)
         else if (a == "--gradescope") { if (!value(&c->gradescope)) return -1; }
         else if (a == "--html") { if (!value(&c->html)) return -1; }
         else if (a == "--verbose") c->verbose = true;
+        else if (a == "--rules") c->rules = true;
         else if (a == "--file") { if (!value(&c->mutate.file)) return -1; }
         else if (a == "--max") {
             if (!value(&v)) return -1;
@@ -186,6 +190,13 @@ static int cmd_validate(const cli &c, const mt_options &opt)
         fprintf(stderr, "moulinette: no exercise found under %s\n", opt.root.c_str());
         return 2;
     }
+    // Rules tables (rules.cpp): an unchecked or unknown rule fails the run; no table yet warns.
+    std::vector<std::string> rule_problems;
+    for (const mt_spec &s : specs) {
+        mt_rules r = mt_rules_load(s);
+        for (const std::string &w : r.warnings) fprintf(stderr, "moulinette: warning: %s\n", w.c_str());
+        rule_problems.insert(rule_problems.end(), r.problems.begin(), r.problems.end());
+    }
     if (mt_ensure_libs(opt, specs) < 0 || mt_ensure_test_objs(opt, specs) < 0) return 2;
     std::vector<mt_variant> variants;
     size_t k = 0;
@@ -223,7 +234,8 @@ static int cmd_validate(const cli &c, const mt_options &opt)
     json_t *doc = mt_report_json(runs, false, meta);
     int rc = mt_finish_validate(runs, doc, outputs_of(c), isatty(1) && !getenv("NO_COLOR"));
     json_decref(doc);
-    return rc;
+    for (const std::string &p : rule_problems) printf("PROBLEM: %s\n", p.c_str());
+    return rule_problems.empty() ? rc : (rc ? rc : 1);
 }
 
 static int cmd_grade(const cli &c, const mt_options &opt)
@@ -367,6 +379,19 @@ int main(int argc, char **argv)
         }
         c.mutate.json = c.json;
         return mt_cmd_mutate(opt, c.args[0], c.mutate);
+    }
+    if (c.cmd == "list" && c.rules) {
+        int rc = 0;
+        for (const std::string &id : c.args) {
+            mt_spec s;
+            std::string err;
+            if (mt_spec_load(opt.root, id.back() == '/' ? id.substr(0, id.size() - 1) : id, &s, &err) < 0) {
+                fprintf(stderr, "moulinette: %s\n", err.c_str());
+                return 2;
+            }
+            rc |= mt_rules_print(s, stdout);
+        }
+        return c.args.empty() ? 2 : rc;
     }
     if (c.cmd == "list") return cmd_list(opt);
     if (c.cmd == "dist-student") return cmd_dist_student(c, opt);
