@@ -98,6 +98,8 @@ void mt_print_timing(json_t *doc, FILE *f)
     }
     long wall = ms_of(timing, "wall_ms");
     int jobs = (int)ms_of(timing, "jobs");
+    if (ms_of(timing, "prelude_ms") > 0)
+        fprintf(f, "  before the variants: %.1f s building the shared libraries and suite objects\n", ms_of(timing, "prelude_ms") / 1000.0);
     fprintf(f, "  wall %.1f s with --jobs %d: job slots busy %.0f%%, CPU %.1f s (%.0f%% of the slots' time)", wall / 1000.0,
             jobs, wall > 0 && jobs > 0 ? 100.0 * slot_ms / ((double)wall * jobs) : 0.0, cpu_ms / 1000.0,
             slot_ms > 0 ? 100.0 * cpu_ms / slot_ms : 0.0);

@@ -150,7 +150,7 @@ int mt_merge_reports(const std::vector<std::string> &files, json_t **merged, std
         json_object_set_new(json_object_get(root, "moulinette"), "shard",
                             json_pack("{s:i, s:i, s:o}", "index", 1, "count", 1, "merged", files_arr));
         // The farm's wall time is its slowest shard's; the work is every shard's.
-        json_t *timing = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "wall_ms", 0, "jobs", 0, "build_ms", 0, "tests_ms", 0,
+        json_t *timing = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "wall_ms", 0, "prelude_ms", 0, "jobs", 0, "build_ms", 0, "tests_ms", 0,
                                    "build_cpu_ms", 0, "tests_cpu_ms", 0, "shards", shard_times);
         json_object_set_new(root, "timing", timing);
         size_t ti;
@@ -158,8 +158,9 @@ int mt_merge_reports(const std::vector<std::string> &files, json_t **merged, std
         json_array_foreach(shard_times, ti, st)
         {
             for (const char *k : TIME_KEYS) add_ms(timing, st, k);
-            if (json_integer_value(json_object_get(st, "wall_ms")) > json_integer_value(json_object_get(timing, "wall_ms")))
-                json_object_set(timing, "wall_ms", json_object_get(st, "wall_ms"));
+            for (const char *k : {"wall_ms", "prelude_ms"})
+                if (json_integer_value(json_object_get(st, k)) > json_integer_value(json_object_get(timing, k)))
+                    json_object_set(timing, k, json_object_get(st, k));
             json_object_set(timing, "jobs", json_object_get(st, "jobs"));
         }
         std::vector<size_t> next((size_t)n, 0);

@@ -210,7 +210,8 @@ json_t *mt_report_json(const std::vector<mt_exercise_run> &runs, bool grading, c
     json_t *run = json_pack("{s:s, s:s, s:o, s:i, s:{s:i, s:i}}", "command", meta.command.c_str(), "pack",
                             meta.pack.c_str(), "batch", batch, "variants", meta.variants, "shard", "index", meta.shard_i,
                             "count", meta.shard_n);
-    json_t *timing = json_pack("{s:I, s:i, s:I, s:I, s:I, s:I}", "wall_ms", (json_int_t)meta.wall_ms, "jobs", meta.jobs,
+    json_t *timing = json_pack("{s:I, s:I, s:i, s:I, s:I, s:I, s:I}", "wall_ms", (json_int_t)meta.wall_ms, "prelude_ms",
+                               (json_int_t)meta.prelude_ms, "jobs", meta.jobs,
                                "build_ms", (json_int_t)all[0], "tests_ms", (json_int_t)all[1], "build_cpu_ms",
                                (json_int_t)all[2], "tests_cpu_ms", (json_int_t)all[3]);
     return json_pack("{s:o, s:o, s:o}", "moulinette", run, "timing", timing, "exercises", exs);

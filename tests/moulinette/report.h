@@ -28,7 +28,8 @@ struct mt_report_meta {
     int variants = 0;                     // in the whole batch (every shard)
     int shard_i = 1, shard_n = 1;
     int jobs = 1;
-    long wall_ms = 0;
+    long wall_ms = 0;                     // building and running the variants
+    long prelude_ms = 0;                  // before: the shared libraries and suite objects
 };
 
 // The report as a JSON document (schema in README.md); the caller owns it.
