@@ -33,6 +33,9 @@ int mt_finish_validate(const std::vector<mt_exercise_run> &runs, json_t *doc, co
 {
     std::vector<std::string> problems;
     int mutants = 0, killed = 0, checks = 0;
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(doc, "spec_problems"), i, p) problems.push_back(json_string_value(p));
     for (const mt_exercise_run &ex : runs) {
         mt_print_validate(ex, color);
         for (const std::string &p : mt_validate_problems(ex)) problems.push_back(p);

@@ -197,12 +197,18 @@
     }
     const shard = run.shard || {};
     const where = shard.merged ? `merged from ${shard.merged.length} shard report(s)` : shard.count > 1 ? `shard ${shard.index}/${shard.count}` : "one run";
+    const problems = (doc.spec_problems || []).slice();
+    for (const e of exs) {
+      if (e.reference && e.reference.score !== e.reference.max) problems.push(`${e.id}: the reference scores ${e.reference.score}/${e.reference.max}`);
+      for (const m of e.mutants || []) if (!m.killed) problems.push(`${e.id}: mutant ${m.id} ${m.error !== undefined ? "does not build" : "survives every test"}`);
+    }
     return [el("h1", {}, `moulinette ${run.command || ""}`),
       el("div", { class: "sub mono" }, `pack ${run.pack || "?"} · ${where} · ${run.variants || 0} variant(s) in the batch`),
-      el("div", { class: "cards" }, cards)];
+      el("div", { class: "cards" }, cards),
+      problems.length ? el("div", { class: "problems" }, el("b", {}, "Problems"), el("ul", {}, problems.map(p => el("li", {}, p)))) : null];
   }
 
-  root.replaceChildren(...summary(), ...(doc.exercises || []).map(exercise),
+  root.replaceChildren(...summary().filter(Boolean), ...(doc.exercises || []).map(exercise),
     el("footer", {}, "Made by the moulinette from its JSON report (", el("span", { class: "mono" }, "--json"), "); schema in tests/moulinette/README.md."));
   document.body.setAttribute("data-rendered", String((doc.exercises || []).length));
 })();
