@@ -580,6 +580,9 @@ static void test_ts_concurrent_readers_writers(void **)
     ring_ts_destroy(&ts);
 }
 
+// test_ring_diff.cpp: the submission against the reference oracle on random operation sequences.
+void test_differential_random_rings(void **);
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_basic_lookup),
     cmocka_unit_test(test_consistent_lookup),
@@ -603,6 +606,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ts_readers_share),
     cmocka_unit_test(test_ts_error_path_unlocks),
     cmocka_unit_test(test_ts_concurrent_readers_writers),
+    cmocka_unit_test(test_differential_random_rings),
 };
 
 NL_TEST_MAIN("exercises_5_4/ex01_consistent_hash", tests)
