@@ -235,15 +235,16 @@ void release_dependents(shared_state *st, mt_variant *v)
 }
 
 // Seeds a mutant's build folder with its reference's objects. Dependency files name the reference's
-// sources: point them at this copy, so a patched header still rebuilds what includes it. Sources keep
-// their original times (cp -a) and are older than the copied objects; the patched ones are newer.
+// sources and objects: point both at this copy (the rule `obj/x.o: x.cpp x.h` must name this build's
+// x.o), so a patched header still rebuilds what includes it. Sources keep their original times
+// (cp -a) and are older than the copied objects; the patched ones are newer.
 std::string reuse_reference_cmd(const mt_variant *ref, const std::string &src, const std::string &build,
                                 const std::string &suffix)
 {
     std::string from = ref->build_dir + suffix + "/obj", to = build + suffix;
     return " && mkdir -p " + shell_quote(to) + " && { ! test -d " + shell_quote(from) + " || { cp -a " + shell_quote(from) +
-           " " + shell_quote(to) + "/ && find " + shell_quote(to + "/obj") + " -name '*.d' -exec sed -i 's|" +
-           ref->src_dir + "|" + src + "|g' {} + ; } ; }";
+           " " + shell_quote(to) + "/ && find " + shell_quote(to + "/obj") + " -name '*.d' -exec sed -i -e 's|" +
+           ref->src_dir + "|" + src + "|g' -e 's|" + ref->build_dir + suffix + "/|" + to + "/|g' {} + ; } ; }";
 }
 
 void build_variant(shared_state *st, mt_variant *v, int slot)
