@@ -1,0 +1,59 @@
+// tx_tests.h — the EX25 suite's shared bits: the CHECK macro (a failure says what was done, what
+// was expected and what came back, at the test's own line) and the test functions of each file.
+#pragma once
+#include "nl_test.h"
+#include "tx_cluster.h"
+
+#define CHECK(cond, ...)          \
+    do {                          \
+        if (!(cond))              \
+            fail_msg(__VA_ARGS__); \
+    } while (0)
+
+std::string join(const std::vector<std::string> &v);
+
+// test_log.cpp
+void test_log_record_format(void **);
+void test_log_fsync_before_return(void **);
+void test_log_torn_header(void **);
+void test_log_torn_payload(void **);
+void test_log_bad_checksum(void **);
+void test_log_append_after_torn_tail(void **);
+void test_log_record_limits(void **);
+// test_2pc.cpp
+void test_2pc_commit_decision(void **);
+void test_2pc_abort_decision(void **);
+void test_2pc_log_contents(void **);
+void test_2pc_write_ahead(void **);
+void test_2pc_vote_timeout(void **);
+void test_2pc_blocks_when_coordinator_dies_after_prepare(void **);
+void test_2pc_participant_in_doubt_asks(void **);
+void test_2pc_duplicates_idempotent(void **);
+void test_2pc_bad_arguments(void **);
+void test_2pc_two_transactions(void **);
+void test_crash_points_exact(void **);
+// test_3pc.cpp
+void test_3pc_phases(void **);
+void test_3pc_problems(void **);
+void test_3pc_log_contents(void **);
+void test_3pc_write_ahead(void **);
+void test_3pc_all_uncertain_abort(void **);
+void test_3pc_precommitted_commit(void **);
+void test_3pc_participant_dies_after_ack(void **);
+void test_3pc_recovered_coordinator_adopts(void **);
+// test_crash.cpp
+void test_2pc_crash_every_point(void **);
+void test_3pc_crash_every_point(void **);
+void test_3pc_nonblocking_every_coordinator_point(void **);
+void test_kill9_every_point(void **);
+// test_saga.cpp
+void test_saga_types(void **);
+void test_saga_compensation(void **);
+void test_event_sourcing(void **);
+void test_saga_reverse_compensation(void **);
+void test_saga_events_exact(void **);
+void test_saga_retry_limit(void **);
+void test_saga_compensation_stuck(void **);
+void test_saga_crash_every_point(void **);
+void test_saga_rebuild_filters(void **);
+void test_saga_bad_arguments(void **);
