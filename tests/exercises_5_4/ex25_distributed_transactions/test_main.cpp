@@ -50,6 +50,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_saga_crash_every_point),
     cmocka_unit_test(test_saga_rebuild_filters),
     cmocka_unit_test(test_saga_bad_arguments),
+    cmocka_unit_test(test_diff_random_schedules),
 };
 
 NL_TEST_MAIN("ex25_distributed_transactions", tests)

@@ -57,3 +57,4 @@ void test_saga_compensation_stuck(void **);
 void test_saga_crash_every_point(void **);
 void test_saga_rebuild_filters(void **);
 void test_saga_bad_arguments(void **);
+void test_diff_random_schedules(void **);
