@@ -14,7 +14,7 @@
             return rc_;         \
     } while (0)
 
-namespace {
+// Per-transaction state (named per file: the oracle build puts all of this in one namespace).
 struct c3_tx {
     tx_state st = TX_WORKING;
     std::set<int> yes, preacked, acked;
@@ -30,7 +30,6 @@ struct p3_tx {
     uint64_t round_end = 0;
     std::map<int, tx_state> replies;
 };
-} // namespace
 
 struct tpc3_coord {
     tx_node n;

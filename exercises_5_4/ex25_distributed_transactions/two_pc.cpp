@@ -14,7 +14,7 @@
             return rc_;         \
     } while (0)
 
-namespace {
+// Per-transaction state (named per file: the oracle build puts all of this in one namespace).
 struct coord_tx {
     tx_state st = TX_WORKING;
     std::set<int> yes, acked;
@@ -25,7 +25,6 @@ struct part_tx {
     tx_state st = TX_UNKNOWN;
     uint64_t next_req = 0;
 };
-} // namespace
 
 struct tpc_coord {
     tx_node n;

@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-namespace {
 struct diff_op {
     char kind;              // 'B' begin tx at `at`; 'C' crash node at its k-th point, back after `back` (0 = never)
     std::string tx;
@@ -24,7 +23,6 @@ struct diff_sched {
     uint64_t delay_min = 1, delay_max = 1;
     std::vector<diff_op> ops;
 };
-} // namespace
 
 #define DIFF_NS sub
 #define TXNS
