@@ -65,7 +65,7 @@ static uint32_t crc32_ref(const unsigned char *p, size_t n)
     return ~c;
 }
 
-// Records on disk up to `limit` bytes (all when limit is 0).
+// Records on disk within the first `limit` bytes (UINT64_MAX: all of them).
 static std::vector<std::string> read_records(const char *path, uint64_t limit, uint64_t *end)
 {
     std::vector<std::string> out;
@@ -78,8 +78,8 @@ static std::vector<std::string> read_records(const char *path, uint64_t limit, u
             data.append(buf, (size_t)r);
         close(fd);
     }
-    if (limit && data.size() > limit)
-        data.resize(limit);
+    if (data.size() > limit)
+        data.resize((size_t)limit);
     const unsigned char *d = reinterpret_cast<const unsigned char *>(data.data());
     size_t pos = 0;
     while (data.size() - pos >= 8) {
@@ -94,7 +94,7 @@ static std::vector<std::string> read_records(const char *path, uint64_t limit, u
     return out;
 }
 
-std::vector<std::string> disk_records(const char *path) { return read_records(path, 0, nullptr); }
+std::vector<std::string> disk_records(const char *path) { return read_records(path, UINT64_MAX, nullptr); }
 
 void rm_tree(const std::string &dir)
 {
