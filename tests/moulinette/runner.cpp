@@ -247,6 +247,22 @@ std::string reuse_reference_cmd(const mt_variant *ref, const std::string &src, c
            ref->src_dir + "|" + src + "|g' -e 's|" + ref->build_dir + suffix + "/|" + to + "/|g' {} + ; } ; }";
 }
 
+// Seeds a reference's or a submission's build folder with the main build's objects of its exercise
+// (`make all` compiled them from the same sources with the same flags), so only what differs
+// recompiles: a handed-in file (copied now, so newer than its object), a source edited since. The
+// suite's and the oracle's objects stay where TEST_OBJ_BUILD points; dependency files are rewritten
+// as for a mutant. No main build of the exercise (a student pack): the build starts from nothing.
+std::string reuse_main_cmd(const mt_options &opt, const mt_spec *spec, const std::string &src, const std::string &build,
+                           const std::string &san)
+{
+    std::string from = opt.build_for(san) + "/obj/" + spec->id, to = build + (san.empty() ? "" : "-" + san) + "/obj/" + spec->id;
+    std::string parent = to.substr(0, to.rfind('/'));
+    return " && { ! test -d " + shell_quote(from) + " || { mkdir -p " + shell_quote(parent) + " && cp -a " + shell_quote(from) +
+           " " + shell_quote(parent) + "/ && rm -rf " + shell_quote(to + "/tests") + " " + shell_quote(to + "/oracle") +
+           " && find " + shell_quote(to) + " -name '*.d' -exec sed -i -e 's|" + spec->dir + "/|" + src + "/|g' -e 's|" + from +
+           "/|" + to + "/|g' {} + ; } ; }";
+}
+
 void build_variant(shared_state *st, mt_variant *v, int slot)
 {
     (void)slot;
@@ -269,6 +285,9 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
     if (v->ref && v->ref->built) {
         cmd += reuse_reference_cmd(v->ref, src, build, "");
         for (const std::string &san : mt_extra_sans({v->spec}, opt.san)) cmd += reuse_reference_cmd(v->ref, src, build, "-" + san);
+    } else if (v->kind != MT_MUTANT) {
+        cmd += reuse_main_cmd(opt, v->spec, src, build, "");
+        for (const std::string &san : mt_extra_sans({v->spec}, opt.san)) cmd += reuse_main_cmd(opt, v->spec, src, build, san);
     }
     if (v->kind == MT_MUTANT) cmd += " && patch -s -p1 --no-backup-if-mismatch -d " + shell_quote(src) + " < " +
                                      shell_quote(v->mutant->patch[0] == '/' ? v->mutant->patch : v->spec->dir + "/" + v->mutant->patch);
