@@ -102,17 +102,23 @@
   }
 
   function mutantTimes(ex) {
-    const rows = ex.mutants.map(m => [m.id, m.build_ms || 0, (m.test_ms || []).reduce((a, b) => a + b, 0)]);
-    if (ex.reference) rows.unshift(["reference", ex.reference.build_ms || 0,
-      (ex.reference.tests || []).concat((ex.bonus_reference || {}).tests || []).reduce((a, t) => a + t.ms, 0)]);
+    const rows = ex.mutants.map(m => [m.id, m.build_ms || 0, (m.test_ms || []).reduce((a, b) => a + b, 0),
+      (m.build_cpu_ms || 0) + (m.tests_cpu_ms || 0)]);
+    if (ex.reference) {
+      const rt = (ex.reference.tests || []).concat((ex.bonus_reference || {}).tests || []);
+      rows.unshift(["reference", ex.reference.build_ms || 0, rt.reduce((a, t) => a + t.ms, 0),
+        (ex.reference.build_cpu_ms || 0) + rt.reduce((a, t) => a + (t.cpu_ms || 0), 0)]);
+    }
     const max = Math.max(1, ...rows.map(r => r[1] + r[2]));
     return el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "variant"), el("th", { class: "num" }, "build"),
-      el("th", { class: "num" }, "tests"), el("th", {}, ""))),
-      el("tbody", {}, rows.map(([id, b, t]) => el("tr", {}, el("td", { class: "name" }, id), el("td", { class: "num mono" }, secs(b)),
-        el("td", { class: "num mono" }, secs(t)), el("td", { style: "width:100%" }, bar([[b, "build"], [t, "test"]], max))))),
-      el("tfoot", {}, el("tr", {}, el("td", { colspan: 4, style: "text-align:left" }, el("div", { class: "legend" },
+      el("th", { class: "num" }, "tests"), el("th", { class: "num" }, "CPU"), el("th", {}, ""))),
+      el("tbody", {}, rows.map(([id, b, t, c]) => el("tr", {}, el("td", { class: "name" }, id), el("td", { class: "num mono" }, secs(b)),
+        el("td", { class: "num mono" }, secs(t)), el("td", { class: "num mono" }, secs(c)),
+        el("td", { style: "width:100%" }, bar([[b, "build"], [t, "test"]], max))))),
+      el("tfoot", {}, el("tr", {}, el("td", { colspan: 5, style: "text-align:left" }, el("div", { class: "legend" },
         el("span", {}, el("i", { style: "background:var(--build)" }), "build (patch, compile, link)"),
-        el("span", {}, el("i", { style: "background:var(--test)" }), "tests (summed: they run in parallel)"))))));
+        el("span", {}, el("i", { style: "background:var(--test)" }), "tests (summed: they run in parallel)"),
+        el("span", {}, "times: how long each held a job slot; CPU: what it used of a core"))))));
   }
 
   // The score distribution of many submissions: one bar per 10 points, the passing score marked.
@@ -194,6 +200,7 @@
     if (timing.wall_ms) {
       card(`wall, --jobs ${timing.jobs}`, secs(timing.wall_ms));
       if (muts.length) card("mutants graded / min", (muts.length * 60000 / timing.wall_ms).toFixed(1));
+      card("CPU (user + system)", secs((timing.build_cpu_ms || 0) + (timing.tests_cpu_ms || 0)));
     }
     const shard = run.shard || {};
     const where = shard.merged ? `merged from ${shard.merged.length} shard report(s)` : shard.count > 1 ? `shard ${shard.index}/${shard.count}` : "one run";
