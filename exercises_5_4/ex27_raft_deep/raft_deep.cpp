@@ -433,7 +433,7 @@ RdAppendEntriesReply rd_handle_append_entries(RdNode *n, const RdAppendEntries *
     } else if (term_at(n, prev) != req->prev_log_term) {
         // Hint: the first index of the conflicting term, so the leader skips the whole term.
         uint64_t t = term_at(n, prev), i = prev;
-        while (i - 1 > n->snap_index && term_at(n, i - 1) == t) i--;
+        while (i > n->snap_index + 1 && term_at(n, i - 1) == t) i--;
         resp.conflict_index = i;
         return resp;
     }
