@@ -18,7 +18,7 @@
     X(test_compact_threshold) X(test_snapshot_records_config) X(test_install_snapshot_follower)            \
     X(test_append_below_snapshot) X(test_restart_keeps_persistent_state)                                   \
     X(test_prop_election_safety) X(test_prop_log_matching) X(test_prop_leader_completeness)                \
-    X(test_prop_state_machine_safety) X(test_prop_liveness_after_heal)
+    X(test_prop_state_machine_safety) X(test_prop_liveness_after_heal) X(test_diff_against_reference)
 
 #define DECLARE(name) void name(void **);
 RD_TESTS(DECLARE)
