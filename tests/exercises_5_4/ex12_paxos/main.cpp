@@ -10,7 +10,7 @@
     X(test_instance_adopts_previous_value) X(test_instance_ids_and_errors) X(test_log_acceptor_rules)    \
     X(test_leader_recovery) X(test_leader_skips_phase1) X(test_leader_steps_down)                        \
     X(test_replica_majority_per_slot) X(test_replica_in_order) X(test_prop_agreement) X(test_prop_validity) \
-    X(test_prop_learners) X(test_prop_progress)
+    X(test_prop_learners) X(test_prop_progress) X(test_diff_basic_roles) X(test_diff_multi_roles)
 
 #define DECLARE(name) void name(void **);
 PAXOS_TESTS(DECLARE)
