@@ -49,21 +49,28 @@
     const tests = ex.spec.tests;
     const byName = {};
     for (const t of (v.tests || []).concat(bonus ? bonus.tests || [] : [])) byName[t.name] = t;
-    const maxMs = Math.max(1, ...tests.map(t => (byName[t.name] || {}).ms || 0));
+    // The slowest run of each test over the mutants: a test a mutant makes hang shows its timeout here.
+    const slowest = tests.map((t, i) => Math.max(0, ...(ex.mutants || []).map(m => (m.test_ms || [])[i] || 0)));
+    const withMutants = v === ex.reference && (ex.mutants || []).length > 0;
+    const maxMs = Math.max(1, ...tests.map((t, i) => Math.max((byName[t.name] || {}).ms || 0, withMutants ? slowest[i] : 0)));
     const body = tests.map((t, i) => {
       const r = byName[t.name];
       const res = !r ? el("span", { class: "sub" }, "—") : el("span", { class: r.passed ? "ok" : "fail" }, r.passed ? "ok" : "FAIL");
       return el("tr", {}, el("td", { class: "num" }, i + 1), el("td", { class: "name" }, t.name),
         el("td", { class: "sub" }, t.category || ""), el("td", { class: "num" }, t.bonus ? `+${t.points} bonus` : t.points),
         el("td", {}, res), el("td", { class: "num mono" }, r ? `${r.ms} ms` : ""),
-        el("td", {}, r ? bar([[r.ms, "test"]], maxMs) : ""), el("td", { class: "detail", title: r && r.detail || "" }, r && r.detail || ""));
+        el("td", {}, r ? bar([[r.ms, "test"]], maxMs, withMutants ? [slowest[i]] : []) : ""),
+        withMutants ? el("td", { class: "num mono", title: "the slowest run of this test over the mutants" }, `${slowest[i]} ms`) : null,
+        el("td", { class: "detail", title: r && r.detail || "" }, r && r.detail || ""));
     });
     const normRow = ex.spec.forbidden_symbols.length && v.norm ?
-      el("tr", {}, el("td"), el("td", { class: "name" }, "norm"), el("td", { class: "sub" }, ex.spec.forbidden_symbols.join(" ")),
+      el("tr", {}, el("td"), el("td", { class: "name" }, "norm"), el("td", { class: "sub", title: ex.spec.forbidden_symbols.join(" ") },
+        `${ex.spec.forbidden_symbols.length} forbidden symbol(s)`),
         el("td"), el("td", {}, el("span", { class: v.norm.passed ? "ok" : "fail" }, v.norm.passed ? "ok" : "FAIL")),
-        el("td"), el("td"), el("td", { class: "detail" }, v.norm.detail)) : null;
-    return el("table", {}, el("thead", {}, el("tr", {}, ["#", "test", "category", "points", "result", "time", "", "why it failed"]
-      .map((h, i) => el("th", { class: i === 0 || i === 3 || i === 5 ? "num" : "" }, h)))), el("tbody", {}, body, normRow));
+        el("td"), el("td"), withMutants ? el("td") : null, el("td", { class: "detail" }, v.norm.detail)) : null;
+    const heads = ["#", "test", "category", "points", "result", "time", "", ...(withMutants ? ["slowest mutant"] : []), "why it failed"];
+    return el("table", {}, el("thead", {}, el("tr", {}, heads
+      .map((h, i) => el("th", { class: i === 0 || i === 3 || i === 5 || h === "slowest mutant" ? "num" : "" }, h)))), el("tbody", {}, body, normRow));
   }
 
   function heatMap(ex) {
@@ -75,11 +82,12 @@
       const [word, cls] = verdict(m, passing);
       const cells = tests.map((t, i) => {
         if (m.error !== undefined) return el("td", { class: "cell none", title: `${m.id}: did not build` });
-        if (!failed.has(t.name)) return el("td", { class: "cell miss", title: `${m.id} passes ${t.name}` }, "·");
+        const took = m.test_ms && m.test_ms[i] !== undefined ? `, ${m.test_ms[i]} ms` : "";
+        if (!failed.has(t.name)) return el("td", { class: "cell miss", title: `${m.id} passes ${t.name}${took}` }, "·");
         kills[i]++;
         const a = 0.35 + 0.65 * t.points / maxPts;
         return el("td", { class: "cell hit", style: `background:rgba(209,36,47,${a.toFixed(2)})`,
-                          title: `${t.name} kills ${m.id} (${t.points} points)` }, "×");
+                          title: `${t.name} kills ${m.id} (${t.points} points${took})` }, "×");
       });
       const rowCls = cls === "b-edge" ? "just" : (word === "SURVIVED" ? "survived" : "");
       return el("tr", { class: rowCls }, el("td", { class: "name" }, m.id), cells,
