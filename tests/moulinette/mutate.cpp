@@ -266,6 +266,37 @@ int mt_cmd_mutate(const mt_options &opt, const std::string &id_in, const mt_muta
             stale++;
         }
     if (stale) return 2;
+    // --from: a mutant a previous report killed (or found stillborn) keeps that verdict, since
+    // tests are only ever added; only its survivors run again.
+    if (!mo.from.empty()) {
+        json_error_t je;
+        json_t *prev = json_load_file(mo.from.c_str(), 0, &je);
+        if (!prev) {
+            fprintf(stderr, "moulinette: %s: %s\n", mo.from.c_str(), je.text);
+            return 2;
+        }
+        std::map<std::string, std::pair<std::string, std::string>> verdict;  // file:line:col:op -> status, test
+        size_t i;
+        json_t *e;
+        json_array_foreach(json_object_get(prev, "mutants"), i, e)
+        {
+            const char *f = json_string_value(json_object_get(e, "file")), *o = json_string_value(json_object_get(e, "op")),
+                       *st = json_string_value(json_object_get(e, "status")), *kb = json_string_value(json_object_get(e, "killed_by"));
+            if (!f || !o || !st) continue;
+            std::string key = std::string(f) + ":" + std::to_string(json_integer_value(json_object_get(e, "line"))) + ":" +
+                              std::to_string(json_integer_value(json_object_get(e, "col"))) + ":" + o;
+            verdict[key] = {st, kb ? kb : ""};
+        }
+        json_decref(prev);
+        for (op_mutant &m : muts) {
+            if (!m.status.empty()) continue;
+            auto it = verdict.find(m.file + ":" + std::to_string(m.line) + ":" + std::to_string(m.col) + ":" + m.op);
+            if (it != verdict.end() && (it->second.first == "killed" || it->second.first == "timeout" || it->second.first == "stillborn")) {
+                m.status = "prev-" + it->second.first;
+                m.killed_by = it->second.second;
+            }
+        }
+    }
     // --max: an even spread over the list (which is in file order), deterministic.
     std::vector<op_mutant *> todo;
     for (op_mutant &m : muts)
@@ -339,6 +370,7 @@ int mt_cmd_mutate(const mt_options &opt, const std::string &id_in, const mt_muta
         v.kind = MT_MUTANT;
         v.mutant = &m->patch;
         v.until_first_failure = true;
+        v.make_args = "CXXFLAGS=-O0";  // the mutated file compiles fast; the others are the reference's
         v.order = [&order, m](const mt_variant *) { return order.for_mutant(*m); };
         v.done = [&order, m](mt_variant *mv) {
             for (const mt_result &r : mv->results)
@@ -389,8 +421,15 @@ int mt_cmd_mutate(const mt_options &opt, const std::string &id_in, const mt_muta
             survived++;
         }
     }
-    for (const op_mutant &m : muts) equiv += m.status == "equivalent";
-    int counted = (int)todo.size() - stillborn;
+    for (op_mutant &m : muts) {
+        equiv += m.status == "equivalent";
+        if (m.status.rfind("prev-", 0) == 0) {
+            m.status = m.status.substr(5);
+            if (m.status == "stillborn") stillborn++;
+            else killed++, timeouts += m.status == "timeout";
+        }
+    }
+    int counted = killed + survived;
     double score = counted > 0 ? 100.0 * killed / counted : 0.0;
     double per_min = secs > 0 ? 60.0 * (double)todo.size() / secs : 0.0;
 
@@ -407,6 +446,7 @@ int mt_cmd_mutate(const mt_options &opt, const std::string &id_in, const mt_muta
         json_object_set_new(root, "id", json_string(spec.id.c_str()));
         json_object_set_new(root, "total", json_integer((json_int_t)muts.size()));
         json_object_set_new(root, "run", json_integer((json_int_t)todo.size()));
+        if (!mo.from.empty()) json_object_set_new(root, "from", json_string(mo.from.c_str()));
         json_object_set_new(root, "killed", json_integer(killed));
         json_object_set_new(root, "survived", json_integer(survived));
         json_object_set_new(root, "stillborn", json_integer(stillborn));

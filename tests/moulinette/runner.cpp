@@ -307,7 +307,7 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
                            " BUILD=" + shell_quote(build) + " COMMON_BUILD=" + shell_quote(opt.build) +
                            " TEST_OBJ_BUILD=" + shell_quote(opt.build) +
                            " NETLAB_PREBUILT=1 BONUS=" + (v->bonus ? "1" : "0") +
-                           (opt.san.empty() ? "" : " SAN=" + opt.san) + " all";
+                           (opt.san.empty() ? "" : " SAN=" + opt.san) + (v->make_args.empty() ? "" : " " + v->make_args) + " all";
         if (run_cmd(make, "/", log, 900, &tail, &v->build_cpu_ms) < 0) v->build_error = "build failed:\n" + last_lines(tail, 12);
         // Tests that need a race or a leak to show run against a sanitizer build of the same sources.
         for (const std::string &san : mt_extra_sans({v->spec}, opt.san)) {

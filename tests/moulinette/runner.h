@@ -44,6 +44,7 @@ struct mt_variant {
     std::function<std::vector<size_t>(const mt_variant *)> order;
     std::function<void(mt_variant *)> done;
     std::vector<int> test_timeout_s;
+    std::string make_args;               // appended to this variant's make command (e.g. CXXFLAGS=-O0)
 
     int score() const;                   // base points passed (0 when the norm fails)
     bool all_passed() const;             // every test that ran passed, nothing failed to build
