@@ -4,6 +4,8 @@
 #include "vector_clock.h"
 
 #include <cstring>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -16,9 +18,19 @@ static VectorClock make(std::initializer_list<std::pair<const char *, uint64_t>>
     return vc;
 }
 
+// Every decode of the suite reads bytes that end right before a page that cannot be read (R10:
+// exactly len bytes are decoded), so a decoder that looks one byte past the end crashes the test.
 static VcStatus decode(const std::vector<uint8_t> &bytes, VectorClock *out, VcError *err)
 {
-    return (VcStatus)vc_from_bytes(bytes.data(), bytes.size(), out, err);
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = bytes.size(), data = (n + pg - 1) / pg * pg;
+    uint8_t *m = (uint8_t *)mmap(nullptr, data + pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) fail_msg("mmap of %zu bytes for the guarded buffer failed", data + pg);
+    if (mprotect(m + data, pg, PROT_NONE) != 0) fail_msg("mprotect of the guard page failed");
+    uint8_t *p = m + data - n;
+    if (n) memcpy(p, bytes.data(), n);
+    VcStatus rc = (VcStatus)vc_from_bytes(p, n, out, err);
+    munmap(m, data + pg);
+    return rc;
 }
 
 // ---- the seed's tests ----
@@ -330,6 +342,70 @@ static void test_from_bytes_replaces_output(void **)
     assert_int_equal(out.counters.size(), 3);
 }
 
+// ---- rules the operator mutants showed untested ----
+
+// R3, R7: a counter stored as 0 (the struct is public) is an absent node: not known, not encoded.
+static void test_zero_counter_is_absent(void **)
+{
+    VectorClock c = make({{"a", 1}});
+    c.counters["b"] = 0;
+    std::vector<std::string> nodes = vc_known_nodes(&c);
+    if (nodes.size() != 1 || nodes[0] != "a")
+        fail_msg("{a:1, b:0}: vc_known_nodes expected [\"a\"], got %zu node(s)%s%s", nodes.size(), nodes.empty() ? "" : ", first ",
+                 nodes.empty() ? "" : nodes[0].c_str());
+    std::vector<uint8_t> bytes;
+    VcError err;
+    int rc = vc_to_bytes(&c, &bytes, &err);
+    const uint8_t want[] = {'V', 'C', 1, 0, 0, 0, 1, 1, 'a', 0, 0, 0, 0, 0, 0, 0, 1};
+    if (rc != VC_OK || bytes.size() != sizeof want || memcmp(bytes.data(), want, sizeof want) != 0)
+        fail_msg("{a:1, b:0}: vc_to_bytes expected VC_OK and the 17 bytes of {a:1} (count 1), got rc %d and %zu bytes", rc, bytes.size());
+    VectorClock plain = make({{"a", 1}});
+    if (vc_compare(&c, &plain) != VC_EQUAL)
+        fail_msg("{a:1, b:0} vs {a:1}: expected equal, got %s", vc_order_name(vc_compare(&c, &plain)));
+}
+
+// R16: err may be null; the decode still fails cleanly and leaves the output alone.
+static void test_from_bytes_null_err(void **)
+{
+    std::vector<uint8_t> b = encoded_abc();
+    b.push_back(7);
+    VectorClock out = make({{"keep", 2}});
+    int rc = decode(b, &out, nullptr);
+    if (rc != VC_ERR_DESERIALIZE) fail_msg("trailing byte with err = NULL: expected VC_ERR_DESERIALIZE, got %d", rc);
+    if (vc_get(&out, "keep") != 2 || vc_known_nodes(&out).size() != 1)
+        fail_msg("trailing byte with err = NULL: the output changed ({keep:2} expected, keep is now %llu)",
+                 (unsigned long long)vc_get(&out, "keep"));
+    std::vector<uint8_t> good = encoded_abc();
+    rc = decode(good, &out, nullptr);
+    if (rc != VC_OK || vc_get(&out, "c") != 3) fail_msg("valid {a:1,b:2,c:3} with err = NULL: expected VC_OK and c = 3, got %d", rc);
+}
+
+// R10, R12: the count fits the minimum entry size but the entries present use every byte: the
+// missing entry starts exactly at the end of the buffer.
+static void test_from_bytes_rejects_entry_at_end(void **)
+{
+    // count 2, one entry "abcdefghijk":1 of 1 + 11 + 8 = 20 bytes: 20 / 10 = 2 entries would fit.
+    std::vector<uint8_t> b = {'V', 'C', 1, 0, 0, 0, 2, 11};
+    for (char ch = 'a'; ch <= 'k'; ch++) b.push_back((uint8_t)ch);
+    for (int i = 0; i < 7; i++) b.push_back(0);
+    b.push_back(1);
+    expect_rejected(b, "count 2 with one 20-byte entry (the second starts at the end)");
+    // one byte more: the second entry has an id length (1) and nothing else
+    b.push_back(1);
+    expect_rejected(b, "count 2, second entry only an id length");
+}
+
+// R18: the names of the four orders, and "?" for a value that is none of them.
+static void test_order_names(void **)
+{
+    const struct { CausalOrder o; const char *want; } cases[] = {
+        {VC_BEFORE, "before"}, {VC_AFTER, "after"}, {VC_CONCURRENT, "concurrent"}, {VC_EQUAL, "equal"}, {(CausalOrder)42, "?"}};
+    for (const auto &c : cases) {
+        const char *got = vc_order_name(c.o);
+        if (!got || strcmp(got, c.want) != 0) fail_msg("vc_order_name(%d): expected \"%s\", got %s%s%s", (int)c.o, c.want, got ? "\"" : "", got ? got : "NULL", got ? "\"" : "");
+    }
+}
+
 // ---- events and causality over random histories ----
 
 static uint64_t splitmix64(uint64_t *s)
@@ -445,6 +521,10 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_event_caused),
     cmocka_unit_test(test_causality_matches_history),
     cmocka_unit_test(test_differential_random_histories),
+    cmocka_unit_test(test_zero_counter_is_absent),
+    cmocka_unit_test(test_from_bytes_null_err),
+    cmocka_unit_test(test_from_bytes_rejects_entry_at_end),
+    cmocka_unit_test(test_order_names),
 };
 
 NL_TEST_MAIN("exercises_5_4/ex00_vector_clock", tests)
