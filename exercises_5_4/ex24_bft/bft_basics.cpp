@@ -62,8 +62,6 @@ bool bft_vcm_complete(BftViewChangeVotes *vcm, uint64_t new_view)
 {
     if (!bft_vcm_is_complete(vcm, new_view) || new_view <= vcm->current_view) return false;
     vcm->current_view = new_view;
-    // Votes for the views left behind can never complete anything again.
-    vcm->votes.erase(vcm->votes.begin(), vcm->votes.upper_bound(new_view));
     return true;
 }
 

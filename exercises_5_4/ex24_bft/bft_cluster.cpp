@@ -430,6 +430,21 @@ void at_heal(void *arg, nl_sim *sim)
     nl_sim_heal(sim);
     note(c, "fault: partition healed");
 }
+bool all_settled(const Cluster *c)
+{
+    if (c->sent_requests < c->p.requests) return false;
+    int honest = 0;
+    uint64_t view = UINT64_MAX;
+    for (int i = 0; i < c->n; i++) {
+        if (c->byz[i]) continue;
+        honest++;
+        if (bft_in_view_change(c->reps[i]) || (view != UINT64_MAX && bft_view(c->reps[i]) != view)) return false;
+        view = bft_view(c->reps[i]);
+    }
+    for (const std::set<int> &e : c->executed_by)
+        if ((int)e.size() < honest) return false;
+    return true;
+}
 } // namespace
 
 const char *bft_behavior_name(BftBehavior b)
@@ -555,9 +570,17 @@ int bft_cluster_run(uint64_t seed, const BftClusterParams *params, const BftClus
         len += snprintf(line + len, sizeof line - len, " %d (%s)", params->byz[i], bft_behavior_name(params->behavior[params->byz[i]]));
     note(&c, "%s", line);
 
-    uint64_t steps = 0;
+    uint64_t steps = 0, last_exec = 0;
     while (nl_sim_step(c.sim)) {
         if (nl_sim_now(c.sim) > params->end_ms) break;
+        // Every request executed by every honest replica, all in one view: nothing is left to see.
+        if (c.rep->executions != last_exec) {
+            last_exec = c.rep->executions;
+            if (all_settled(&c)) {
+                note(&c, "every request executed by every honest replica, all in view %" PRIu64, bft_view(c.reps[c.byz[0] ? 1 : 0]));
+                break;
+            }
+        }
         if (opts->max_steps && ++steps >= opts->max_steps) break;
     }
     report->events = nl_sim_get_stats(c.sim).events;

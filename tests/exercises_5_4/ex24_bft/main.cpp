@@ -12,7 +12,7 @@
     X(test_view_change_on_timeout) X(test_view_change_backoff_cap) X(test_join_f_plus_one)                 \
     X(test_new_view_built_from_certs) X(test_new_view_checked) X(test_future_messages_kept)                \
     X(test_stale_view_change_answered) X(test_prop_agreement) X(test_prop_execution_order)                 \
-    X(test_prop_liveness_after_gst) X(test_prop_faulty_primary_replaced)
+    X(test_prop_liveness_after_gst) X(test_prop_faulty_primary_replaced) X(test_diff_against_reference)
 
 #define DECLARE(name) void name(void **);
 BFT_TESTS(DECLARE)

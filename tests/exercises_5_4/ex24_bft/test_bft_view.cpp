@@ -182,6 +182,11 @@ void test_new_view_checked(void **)
     t_sign(&bad_cert.certs[2], 4, test_keys(4)[2].data()); // 3's prepare signed with 2's key
     t_sign(&bad_cert, 4);
     expect_rejected(t_new_view(4, 1, {vc_from(4, 1, 0), bad_cert, vc_from(4, 1, 3)}, {req("a")}), "a certificate holding a forged PREPARE");
+    BftMsg bad_pp = t_view_change(4, 1, 2, {t_cert(4, 0, 1, req("a"), {2, 3})});
+    t_sign(&bad_pp.certs[0], 4, test_keys(4)[2].data()); // the primary's pre-prepare signed with 2's key
+    t_sign(&bad_pp, 4);
+    expect_rejected(t_new_view(4, 1, {vc_from(4, 1, 0), bad_pp, vc_from(4, 1, 3)}, {req("a")}),
+                    "a certificate whose PRE_PREPARE is forged (its PREPAREs genuine)");
     BftMsg thin = t_view_change(4, 1, 2, {t_cert(4, 0, 1, req("a"), {2})});
     expect_rejected(t_new_view(4, 1, {vc_from(4, 1, 0), thin, vc_from(4, 1, 3)}, {req("a")}), "a certificate with 1 PREPARE (q-1 = 2)");
     BftMsg wrong_primary = t_new_view(4, 1, three, {req("a")});
