@@ -1,0 +1,15 @@
+// ex13_tests.h — the EX13 test functions, one per spec.json row, shared by the suite's files.
+#pragma once
+int ex13_teardown(void **state);
+#define EX13_TESTS(X)                                                                              \
+    X(test_single_node_becomes_leader) X(test_client_write) X(test_client_read) X(test_metrics)   \
+    X(test_raft_states) X(test_storage_append) X(test_cmd_encode_bytes) X(test_cmd_decode_malformed) \
+    X(test_cmd_limits) X(test_store_apply) X(test_fsm_apply_skips_malformed) X(test_snapshot_bytes) \
+    X(test_snapshot_restore_replaces) X(test_snapshot_malformed) X(test_fixture_replicas_agree)   \
+    X(test_fixture_snapshot_install) X(test_parse_requests) X(test_parse_errors)                 \
+    X(test_line_too_long) X(test_follower_redirects) X(test_status_format)                       \
+    X(test_membership_add_remove) X(test_kill_leader_no_acked_write_lost)                        \
+    X(test_restart_all_durable) X(test_cluster5_two_failures) X(test_history_linearizable)        \
+    X(test_partition_no_stale_read) X(test_partition_minority_write_not_acked)
+#define EX13_DECLARE(name) void name(void **);
+EX13_TESTS(EX13_DECLARE)
