@@ -267,8 +267,8 @@ bool kvc_form(kv_cluster *c, std::string *why)
     for (size_t i = 1; i < c->nodes.size(); i++)
         if (!kvc_start(c, (int)i, false, why))
             return false;
-    if (kvc_wait_leader(c, 15000) < 0) {
-        *why = "node 1 never became leader of its one-node cluster";
+    if (kvc_wait_leader(c, 8000) < 0) {
+        *why = "node 1 did not become leader of its one-node cluster within 8 s";
         return false;
     }
     std::string members = "1";
@@ -282,8 +282,8 @@ bool kvc_form(kv_cluster *c, std::string *why)
         }
         members += "," + std::to_string(c->nodes[i]->id);
     }
-    if (kvc_wait_leader(c, 15000, members) < 0) {
-        *why = "no leader reports members=" + members;
+    if (kvc_wait_leader(c, 8000, members) < 0) {
+        *why = "no leader reports members=" + members + " within 8 s of the last ADD";
         return false;
     }
     return true;
