@@ -214,10 +214,21 @@ static int index_of_id(kv_cluster *c, uint64_t id)
     return -1;
 }
 
+// The index of a live node whose STATUS says leader (one pass, no wait), else fallback.
+static int find_leader(kv_cluster *c, int fallback)
+{
+    for (size_t i = 0; i < c->nodes.size(); i++) {
+        uint16_t port = kvc_port(c, (int)i);
+        if (port && kvc_status_field(kvc_call(port, "STATUS", 1000), "state") == "leader")
+            return (int)i;
+    }
+    return fallback;
+}
+
 std::string kvc_request(kv_cluster *c, int *hint, const std::string &line, int timeout_ms)
 {
     uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
-    int target = *hint >= 0 && *hint < (int)c->nodes.size() ? *hint : 0;
+    int target = *hint >= 0 && *hint < (int)c->nodes.size() ? *hint : find_leader(c, 0);
     size_t tries = 0;
     while (now_ms() < deadline) {
         uint16_t port = kvc_port(c, target);
@@ -248,8 +259,9 @@ std::string kvc_request(kv_cluster *c, int *hint, const std::string &line, int t
             *hint = target;
             return reply;
         }
-        // No answer, no leader known, or a redirect to a dead node: try the next one shortly.
-        target = (target + 1) % (int)c->nodes.size();
+        // No answer, no leader known, or a redirect to a dead node: ask the nodes who leads now, so
+        // requests go to a leader and never depend on what a follower would have answered.
+        target = find_leader(c, (target + 1) % (int)c->nodes.size());
         if (++tries % c->nodes.size() == 0)
             pause_ms(20);
     }

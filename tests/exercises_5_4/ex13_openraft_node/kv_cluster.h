@@ -56,8 +56,8 @@ int kvc_wait_leader(kv_cluster *c, int timeout_ms, const std::string &want_membe
 // A field of a STATUS line ("term", "leader", "members"...), "" when absent.
 std::string kvc_status_field(const std::string &status, const char *name);
 
-// Sends line to the cluster: follows REDIRECT, retries "ERR no leader" and dead nodes until the
-// deadline, never retries an accepted request ("OK", "VALUE", "NIL", "ERR not committed"...).
+// Sends line to the cluster: starts at *hint, or at the node whose STATUS says leader; follows
+// REDIRECT, retries "ERR no leader" and dead nodes (asking STATUS who leads) until the deadline, never retries an accepted request ("OK", "VALUE", "NIL", "ERR not committed"...).
 // Returns the final reply, or "" at the deadline. *hint: the node index tried first, updated
 // (each client thread keeps its own).
 std::string kvc_request(kv_cluster *c, int *hint, const std::string &line, int timeout_ms);
