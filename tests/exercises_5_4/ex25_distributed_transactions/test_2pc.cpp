@@ -137,7 +137,8 @@ void test_2pc_blocks_when_coordinator_dies_after_prepare(void **)
     size_t asks = 0;
     for (const std::string &s : c.sent)
         asks += s == "1>0 STATE_REQ";
-    CHECK(asks >= 100, "in doubt for 10 s with retry 20 ms: expected participant 1 to ask the coordinator >= 100 times, it asked %zu",
+    CHECK(asks >= 497 && asks <= 501,
+          "in doubt for 10 s with retry_ms 20: expected participant 1 to ask the coordinator about 10000 / 20 = 500 times (497..501), it asked %zu",
           asks);
     cl_restart(&c, 0);
     cl_run_until(&c, 10100);
@@ -240,6 +241,53 @@ void test_2pc_bad_arguments(void **)
           tx_rc_name(rc));
     CHECK(recs(&c, 0) == "[START " + id32 + " | COMMIT " + id32 + " | END " + id32 + "]",
           "after the refused reuse: coordinator log unchanged expected, got %s", recs(&c, 0).c_str());
+    // Ids: every allowed class at its edges; the characters just outside are refused.
+    rc = tpc_coord_begin(co, "azAZ09_.-", c.now, &err);
+    CHECK(rc == TX_OK, "begin(\"azAZ09_.-\"): expected OK, got %s", tx_rc_name(rc));
+    const char *outside[] = {"a`", "a{", "a@", "a[", "a/", "a:", "a,"};
+    for (const char *id : outside) {
+        rc = tpc_coord_begin(co, id, c.now, &err);
+        CHECK(rc == TX_ERR_ARG, "begin(\"%s\"): expected ERR_ARG, got %s", id, tx_rc_name(rc));
+    }
+    // Messages from a node that is not a participant are refused and answered by nothing.
+    cl_run_until(&c, c.now + 20);
+    size_t before = c.sent.size();
+    tx_msg m{};
+    m.type = TX_MSG_STATE_REQ;
+    snprintf(m.tx, sizeof m.tx, "nothere");
+    for (int from : {0, 3, -1}) {
+        m.from = from;
+        rc = tpc_coord_on_msg(co, &m, c.now);
+        CHECK(rc == TX_ERR_ARG, "coordinator on_msg from node %d of 2 participants: expected ERR_ARG, got %s", from, tx_rc_name(rc));
+    }
+    m.from = 1;
+    m.to = 2;
+    m.type = TX_MSG_COMMIT;
+    rc = tpc_part_on_msg(static_cast<tpc_part *>(c.node[2]), &m, c.now);
+    CHECK(rc == TX_ERR_ARG, "participant on_msg of a COMMIT from node 1 (not the coordinator): expected ERR_ARG, got %s", tx_rc_name(rc));
+    CHECK(c.sent.size() == before, "after refused messages: expected nothing sent, got %s", c.sent.back().c_str());
+    CHECK(tpc_coord_tick(nullptr, 0) == TX_ERR_ARG && tpc_part_tick(nullptr, 0) == TX_ERR_ARG &&
+              tpc_coord_on_msg(nullptr, &m, 0) == TX_ERR_ARG && tpc_part_on_msg(nullptr, &m, 0) == TX_ERR_ARG,
+          "tick/on_msg on a NULL node: expected ERR_ARG");
+    CHECK(tpc_coord_state(nullptr, "t1") == TX_UNKNOWN && tpc_part_state(nullptr, "t1") == TX_UNKNOWN &&
+              tpc_coord_state(co, nullptr) == TX_UNKNOWN,
+          "state of a NULL node or id: expected UNKNOWN");
+    CHECK(tpc_coord_begin(nullptr, "x", 0, &err) == TX_ERR_ARG, "begin on a NULL coordinator: expected ERR_ARG");
+    // Presumed abort: a state request or a yes vote for a transaction the coordinator never began.
+    m.from = 1;
+    m.to = 0;
+    m.type = TX_MSG_STATE_REQ;
+    tpc_coord_on_msg(co, &m, c.now);
+    CHECK(c.sent.size() == before + 1 && c.sent.back() == "0>1 ABORT",
+          "STATE_REQ from 1 for a transaction never begun: expected 0>1 ABORT (presumed abort), got %s", c.sent.back().c_str());
+    m.type = TX_MSG_VOTE_YES;
+    m.from = 2;
+    tpc_coord_on_msg(co, &m, c.now);
+    CHECK(c.sent.size() == before + 2 && c.sent.back() == "0>2 ABORT",
+          "VOTE_YES from 2 for a transaction never begun: expected 0>2 ABORT, got %s", c.sent.back().c_str());
+    m.type = TX_MSG_ACK;
+    tpc_coord_on_msg(co, &m, c.now);
+    CHECK(c.sent.size() == before + 2, "ACK for a transaction never begun: expected no answer, got %s", c.sent.back().c_str());
     tx_config bad;
     tx_config_default(&bad);
     bad.participants = 0;

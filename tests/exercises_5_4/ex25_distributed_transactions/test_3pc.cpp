@@ -115,10 +115,15 @@ void test_3pc_all_uncertain_abort(void **)
     c.crash_node = 0;
     c.crash_k = point_index(0, "after-log PRECOMMIT t1", 1);
     cl_begin(&c, "t1");
-    cl_run_until(&c, 150);
+    // Each heard PREPARE at t=1; silence for term_timeout_ms 200 starts a round at t=201 that
+    // ends retry_ms 20 later: participant 1 (the backup) decides at t=221, the others hear it at 222.
+    cl_run_until(&c, 220);
     for (int i = 1; i <= 3; i++)
-        CHECK(cl_state(&c, i, "t1") == TX_PREPARED, "coordinator dead at t~3, term timeout 200: at t=150 participant %d expected PREPARED, got %s",
+        CHECK(cl_state(&c, i, "t1") == TX_PREPARED, "coordinator dead at t=2: at t=220 participant %d expected PREPARED, got %s",
               i, tx_state_name(cl_state(&c, i, "t1")));
+    cl_run_until(&c, 221);
+    CHECK(cl_state(&c, 1, "t1") == TX_ABORTED, "round from t=201 to t=221: at t=221 the backup expected ABORTED, got %s",
+          tx_state_name(cl_state(&c, 1, "t1")));
     cl_run_until(&c, 600);
     for (int i = 1; i <= 3; i++)
         CHECK(cl_state(&c, i, "t1") == TX_ABORTED,
@@ -172,13 +177,15 @@ void test_3pc_participant_dies_after_ack(void **)
     c.crash_node = 3;
     c.crash_k = 6; // before-log PREPARED, after, before-send VOTE_YES, after, before-log PRECOMMITTED, after-log: dies
     cl_begin(&c, "t1");
-    cl_run_until(&c, 50);
+    // PRECOMMIT logged and sent at t=2: the ack timeout ends at t=102.
+    cl_run_until(&c, 101);
     CHECK(!c.up[3], "participant 3 should be down");
-    CHECK(cl_state(&c, 0, "t1") == TX_PRECOMMITTED, "one pre-commit ack missing, t=50 < 100: coordinator expected PRECOMMITTED, got %s",
+    CHECK(cl_state(&c, 0, "t1") == TX_PRECOMMITTED, "one pre-commit ack missing, PRECOMMIT at t=2: at t=101 coordinator expected PRECOMMITTED, got %s",
+          tx_state_name(cl_state(&c, 0, "t1")));
+    cl_run_until(&c, 102);
+    CHECK(cl_state(&c, 0, "t1") == TX_COMMITTED, "ack timeout (100 ms after PRECOMMIT at t=2) passed at t=102: expected COMMITTED, got %s",
           tx_state_name(cl_state(&c, 0, "t1")));
     cl_run_until(&c, 150);
-    CHECK(cl_state(&c, 0, "t1") == TX_COMMITTED, "ack timeout passed, coordinator never restarted: expected COMMITTED, got %s",
-          tx_state_name(cl_state(&c, 0, "t1")));
     cl_restart(&c, 3);
     cl_run_until(&c, 250);
     CHECK(cl_state(&c, 3, "t1") == TX_COMMITTED, "participant 3 back (PRECOMMITTED on disk): expected COMMITTED, got %s",

@@ -2,6 +2,7 @@
 // torn and corrupt tails detected, cut off and never followed by new records, the size limits.
 #include "tx_tests.h"
 
+#include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -204,5 +205,16 @@ void test_log_record_limits(void **)
     CHECK(info.records == 1 && txlog_record(log, 0) == big, "reopen: expected the 4096-byte record back, got %zu records",
           info.records);
     txlog_close(log);
+    // I/O errors: TX_ERR_IO with errno and a message that names the file.
+    txlog *none = nullptr;
+    std::string missing = dir + "/no/such/dir/x.log";
+    tx_error ioerr;
+    rc = txlog_open(missing.c_str(), &none, nullptr, &ioerr);
+    CHECK(rc == TX_ERR_IO && !none && ioerr.code == TX_ERR_IO && ioerr.sys_errno == ENOENT && strstr(ioerr.msg, missing.c_str()),
+          "txlog_open in a missing folder: expected ERR_IO, errno ENOENT and the path in the message; got %s, errno %d, \"%s\"",
+          tx_rc_name(rc), ioerr.sys_errno, ioerr.msg);
+    CHECK(txlog_open(nullptr, &none, nullptr, &ioerr) == TX_ERR_ARG, "txlog_open(NULL path): expected ERR_ARG");
+    CHECK(txlog_append(nullptr, "x", 1, &ioerr) == TX_ERR_ARG, "txlog_append(NULL log): expected ERR_ARG");
+    CHECK(txlog_count(nullptr) == 0, "txlog_count(NULL): expected 0");
     rm_tree(dir);
 }

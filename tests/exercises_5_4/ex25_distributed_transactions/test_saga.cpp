@@ -3,6 +3,7 @@
 // byte, resume after a crash at every point, and state rebuilt from the event file.
 #include "tx_tests.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <set>
@@ -69,6 +70,22 @@ void test_saga_types(void **)
     for (int i = 0; i <= SAGA_STUCK; i++)
         CHECK(!strcmp(saga_status_name((saga_status)i), want[i]), "saga_status_name(%d): expected %s, got %s", i, want[i],
               saga_status_name((saga_status)i));
+    const char *rcs[][2] = {{"OK", "0"}, {"CRASHED", "1"}, {"ERR_ARG", "-1"}, {"ERR_IO", "-2"}, {"ERR_STATE", "-3"}};
+    for (auto &r : rcs)
+        CHECK(!strcmp(tx_rc_name(atoi(r[1])), r[0]), "tx_rc_name(%s): expected %s, got %s", r[1], r[0], tx_rc_name(atoi(r[1])));
+    const char *msgs[] = {"PREPARE", "VOTE_YES", "VOTE_NO", "PRECOMMIT", "PRECOMMIT_ACK", "COMMIT", "ABORT", "ACK", "STATE_REQ", "STATE_REPLY"};
+    for (int i = 0; i < 10; i++)
+        CHECK(!strcmp(tx_msg_name((tx_msg_type)(i + 1)), msgs[i]), "tx_msg_name(%d): expected %s, got %s", i + 1, msgs[i],
+              tx_msg_name((tx_msg_type)(i + 1)));
+    const char *pts[] = {"before-log", "after-log", "before-send", "after-send", "before-call", "after-call"};
+    for (int i = 0; i < 6; i++)
+        CHECK(!strcmp(tx_point_name((tx_point)(i + 1)), pts[i]), "tx_point_name(%d): expected %s, got %s", i + 1, pts[i],
+              tx_point_name((tx_point)(i + 1)));
+    tx_config cfg{};
+    tx_config_default(&cfg);
+    CHECK(cfg.participants == 3 && cfg.vote_timeout_ms == 100 && cfg.retry_ms == 20 && cfg.term_timeout_ms == 200,
+          "tx_config_default: expected 3, 100, 20, 200; got %d, %llu, %llu, %llu", cfg.participants,
+          (unsigned long long)cfg.vote_timeout_ms, (unsigned long long)cfg.retry_ms, (unsigned long long)cfg.term_timeout_ms);
     const char *st[] = {"UNKNOWN", "WORKING", "PREPARED", "PRECOMMITTED", "COMMITTED", "ABORTED"};
     for (int i = 0; i <= TX_ABORTED; i++)
         CHECK(!strcmp(tx_state_name((tx_state)i), st[i]), "tx_state_name(%d): expected %s, got %s", i, st[i],
@@ -375,5 +392,25 @@ void test_saga_bad_arguments(void **)
           "one step after the refused adds, max_attempts 1, RETRY: expected COMPENSATED and calls [A pay#1], got %s and %s",
           saga_status_name(st), join(v.calls).c_str());
     saga_free(s);
+    // An event file written by a saga with other steps: resuming would skip a step it never ran.
+    std::string p2 = dir + "/other.log";
+    svc w;
+    saga *a = make_saga(p2, &w, 2);
+    w.fail.insert("A s2");
+    saga_execute(a, &st, nullptr);
+    saga_free(a);
+    saga *b = nullptr;
+    saga_new("order-1", p2.c_str(), 3, nullptr, &b, nullptr);
+    saga_add_step(b, "x1", act, comp, &w, nullptr);
+    size_t calls = w.calls.size();
+    rc = saga_execute(b, &st, &err);
+    CHECK(rc == TX_ERR_STATE && err.msg[0] && w.calls.size() == calls,
+          "execute a saga [x1] on an event file that completed s1: expected ERR_STATE, a message and no call; got %s, %zu calls",
+          tx_rc_name(rc), w.calls.size() - calls);
+    saga_free(b);
+    saga_state bs;
+    CHECK(saga_rebuild(p2.c_str(), "bad id", &bs, &err) == TX_ERR_ARG, "saga_rebuild(\"bad id\"): expected ERR_ARG");
+    CHECK(saga_new("x", p2.c_str(), 1, nullptr, nullptr, &err) == TX_ERR_ARG, "saga_new with out NULL: expected ERR_ARG");
+    CHECK(saga_execute(nullptr, &st, &err) == TX_ERR_ARG, "saga_execute(NULL): expected ERR_ARG");
     rm_tree(dir);
 }
