@@ -175,39 +175,30 @@ PaxosResult paxos_propose(PaxosInstance *inst, const std::string &value)
 {
     PaxosResult res{PAXOS_NO_QUORUM, {}, {0, 0}};
     size_t n = inst->acceptors.size();
-    bool refused = false;
     PaxosPhase1Msg prep = paxos_proposer_prepare(inst->proposer);
     for (size_t i = 0; i < n; i++) {
         if (inst->failed[i]) continue;
         PaxosPhase1Msg r = paxos_acceptor_receive_prepare(&inst->acceptors[i], prep.proposal);
         paxos_proposer_receive_promise(inst->proposer, i, &r);
-        if (r.kind == PAXOS_NACK && (!refused || paxos_pn_cmp(r.highest_seen, res.conflict) > 0)) {
-            refused = true;
-            res.conflict = r.highest_seen;
-        }
+        // res.conflict starts at "none", below every real proposal.
+        if (r.kind == PAXOS_NACK && paxos_pn_cmp(r.highest_seen, res.conflict) > 0) res.conflict = r.highest_seen;
     }
     if (!paxos_proposer_has_promise_quorum(inst->proposer, n)) {
-        if (refused) res.kind = PAXOS_CONFLICT;
+        if (res.conflict.round != 0) res.kind = PAXOS_CONFLICT;
         return res;
     }
+    // Nothing runs between the phases here, so every acceptor that promised accepts: a majority.
     PaxosPhase2Msg acc = paxos_proposer_accept(inst->proposer, value);
     for (size_t i = 0; i < n; i++) {
         if (inst->failed[i]) continue;
         PaxosPhase2Msg r = paxos_acceptor_receive_accept(&inst->acceptors[i], acc.proposal, acc.value);
-        if (r.kind == PAXOS_ACCEPTED) {
-            for (PaxosLearner *l : inst->learners) paxos_learner_learn(l, acc.proposal, acc.value, i);
-        } else if (!refused || paxos_pn_cmp(r.highest_seen, res.conflict) > 0) {
-            refused = true;
-            res.conflict = r.highest_seen;
-        }
+        if (r.kind != PAXOS_ACCEPTED) continue;
+        for (PaxosLearner *l : inst->learners) paxos_learner_learn(l, acc.proposal, acc.value, i);
     }
     std::string chosen;
     if (paxos_learner_learned_value(inst->learners[0], n, &chosen)) {
         res.kind = PAXOS_CHOSEN;
         res.value = chosen;
-        res.conflict = PaxosPn{0, 0};
-    } else if (refused) {
-        res.kind = PAXOS_CONFLICT;
     }
     return res;
 }

@@ -119,6 +119,15 @@ void test_promise_quorum_counting(void **)
     if (paxos_proposer_has_promise_quorum(p, 5))
         fail_msg("3 promises for the old proposal %s count toward %s: only promises for the current one count",
                  pn_str(old), pn_str(cur));
+    // Other kinds of message naming the current proposal are not promises.
+    PaxosPhase1Msg prep{PAXOS_PREPARE, cur, false, {0, 0}, {}, {0, 0}};
+    PaxosPhase1Msg nack = nack_msg(cur, cur);
+    paxos_proposer_receive_promise(p, 0, &prep);
+    paxos_proposer_receive_promise(p, 1, &prep);
+    paxos_proposer_receive_promise(p, 2, &nack);
+    if (paxos_proposer_has_promise_quorum(p, 3))
+        fail_msg("a PREPARE from acceptors 0 and 1 and a NACK from 2, all naming %s, made a quorum of 3: only PROMISE counts",
+                 pn_str(cur));
     PaxosPhase1Msg ok = promise_msg(cur);
     paxos_proposer_receive_promise(p, 0, &ok);
     paxos_proposer_receive_promise(p, 1, &ok);
@@ -265,6 +274,8 @@ void test_instance_ids_and_errors(void **)
         fail_msg("3 of 4 acceptors alive: expected CHOSEN 'x', got %s '%s'", result_str(r.kind), r.value.c_str());
     if (paxos_instance_acceptor(inst, 0)->has_promised) fail_msg("failed acceptor 0 received the prepare");
     if (!paxos_instance_acceptor(inst, 3)->has_accepted) fail_msg("live acceptor 3 did not accept 'x'");
+    std::string v;
+    if (paxos_instance_learned(inst, 1, &v)) fail_msg("paxos_instance_learned(1) with 1 learner (id 0) must return false");
     if (paxos_fail_acceptor(inst, 1) != 0) fail_msg("paxos_fail_acceptor(1) must return 0");
     PaxosResult r2 = paxos_propose(inst, "y");
     if (r2.kind != PAXOS_NO_QUORUM)

@@ -21,6 +21,9 @@ void test_log_acceptor_rules(void **)
 {
     PaxosLogAcceptor a;
     paxos_log_acceptor_init(&a, 2);
+    if (a.id != 2 || a.has_promised || !a.accepted.empty())
+        fail_msg("paxos_log_acceptor_init(a, 2): expected id 2, nothing promised or accepted; got id %llu, has_promised %d, %zu slots",
+                 (unsigned long long)a.id, a.has_promised, a.accepted.size());
     for (uint64_t s = 1; s <= 4; s++) {
         PaxosPhase2Msg r = paxos_log_acceptor_accept(&a, PaxosPn{1, 0}, s, "v" + std::to_string(s));
         if (r.kind != PAXOS_ACCEPTED) fail_msg("fresh log acceptor, accept (1,0) at slot %llu: expected ACCEPTED, got %s",
@@ -76,6 +79,9 @@ void test_leader_recovery(void **)
     if (paxos_leader_on_promise(l, 0, &a)) fail_msg("a duplicated promise from acceptor 0 made a leader (2 messages, 1 acceptor)");
     if (paxos_leader_on_promise(l, 3, &old)) fail_msg("a promise for another proposal %s made a leader", pn_str(old.proposal));
     if (paxos_leader_on_promise(l, 1, &b)) fail_msg("2 promises of 5 made a leader");
+    PaxosLogPromise stranger = lpromise(pn, {});
+    if (paxos_leader_on_promise(l, 5, &stranger) || paxos_leader_is_leading(l))
+        fail_msg("a promise from acceptor 5 (acceptors are 0..4) counted toward the majority");
     if (paxos_leader_is_leading(l)) fail_msg("leading with 2 promises of 5");
     PaxosLogPromise c = lpromise(pn, {});
     if (!paxos_leader_on_promise(l, 4, &c)) fail_msg("the third promise of 5 (acceptors 0, 1, 4) must make a leader (return true)");
@@ -135,6 +141,13 @@ void test_leader_steps_down(void **)
     paxos_leader_on_promise(l, 2, &ok);
     if (paxos_leader_is_leading(l)) fail_msg("a nack naming (6,2) arrived during phase 1 of (5,1): late promises must not make a leader");
     PaxosPn after = paxos_leader_prepare(l, 1);
+    // A restart in the middle of phase 1 ends it: a late promise must not make a leader.
+    PaxosLogPromise early = lpromise(after, {});
+    paxos_leader_on_promise(l, 0, &early);
+    paxos_leader_restart(l);
+    paxos_leader_on_promise(l, 1, &early);
+    if (paxos_leader_is_leading(l)) fail_msg("restarted during phase 1 of %s, then a promise for it arrived: the node leads", pn_str(after));
+    after = paxos_leader_prepare(l, 1);
     // Restart: leadership is lost, the round is kept.
     PaxosLogPromise ok2 = lpromise(after, {});
     paxos_leader_on_promise(l, 0, &ok2);
@@ -162,8 +175,9 @@ void test_replica_majority_per_slot(void **)
     if (paxos_replica_chosen(r, 1, &v))
         fail_msg("slot 1: acceptor 0 under (1,1), acceptor 1 under (2,2), acceptor 2 at another slot: not chosen, got '%s'", v.c_str());
     if (paxos_replica_on_accepted(r, 7, 1, PaxosPn{1, 1}, "a")) fail_msg("an Accepted from acceptor 7 (acceptors are 0..4) counted");
+    paxos_replica_on_accepted(r, 5, 1, PaxosPn{2, 2}, "a");
     if (paxos_replica_on_accepted(r, 3, 1, PaxosPn{2, 2}, "a") || paxos_replica_chosen(r, 1, &v))
-        fail_msg("slot 1: 2 of 5 acceptors under (2,2) (1 and 3) made it chosen");
+        fail_msg("slot 1: acceptors 1 and 3 of 0..4 under (2,2), plus an Accepted from acceptor 5 (not one): it became chosen");
     if (!paxos_replica_on_accepted(r, 4, 1, PaxosPn{2, 2}, "a"))
         fail_msg("slot 1: acceptors 1, 3, 4 of 5 accepted (2,2)='a': on_accepted must return true (newly chosen)");
     if (!paxos_replica_chosen(r, 1, &v) || v != "a") fail_msg("slot 1 chosen as 'a' expected, got '%s'", v.c_str());
