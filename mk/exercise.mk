@@ -95,16 +95,22 @@ $(ORACLE_DIR)/%.o: $(ORACLE_DIR)/%.oracle.cpp | $(ORACLE_GEN_HDRS)
 	$(CXX) $(EX_CXXFLAGS) -I$(ORACLE_INC) -I$(ORACLE_REF_DIR) -c $< -o $@
 .SECONDARY: $(patsubst %.o,%.oracle.cpp,$(ORACLE_OBJS)) $(ORACLE_GEN_HDRS)
 
+# The list of graded sources of this build, in a file rewritten only when it changes: `make BONUS=0`
+# after a bonus build drops a source without making any object newer, so the programs and the test
+# binary depend on this file too, and relink without the bonus.
+LIB_STAMP := $(OBJ)/.lib-srcs
+$(shell mkdir -p '$(OBJ)' && { [ -f '$(LIB_STAMP)' ] && [ "$$(cat '$(LIB_STAMP)')" = '$(LIB_SRCS)' ] || echo '$(LIB_SRCS)' > '$(LIB_STAMP)'; })
+
 # Program <p> = its own sources (default: main.cpp) + the graded objects + common.
 define program_rule
 PROG_SRCS_$(1) ?= main.cpp
-$(BUILD)/bin/$(1): $$(patsubst %.cpp,$(OBJ)/%.o,$$(PROG_SRCS_$(1))) $(LIB_OBJS) $(COMMON_LIB) $(PROG_EXTRA_LIBS)
+$(BUILD)/bin/$(1): $$(patsubst %.cpp,$(OBJ)/%.o,$$(PROG_SRCS_$(1))) $(LIB_OBJS) $(COMMON_LIB) $(PROG_EXTRA_LIBS) $(LIB_STAMP)
 	@mkdir -p $$(dir $$@)
 	$$(CXX) $$(LDFLAGS) $$(filter %.o,$$^) $(PROG_EXTRA_LIBS) $(EX_LIBS) -o $$@
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
-$(TEST_BIN): $(TEST_OBJS) $(ORACLE_OBJS) $(if $(filter 1,$(TEST_LINKS_LIB)),$(LIB_OBJS)) $(SUPPORT_LIB) $(COMMON_LIB)
+$(TEST_BIN): $(TEST_OBJS) $(ORACLE_OBJS) $(if $(filter 1,$(TEST_LINKS_LIB)),$(LIB_OBJS)) $(SUPPORT_LIB) $(COMMON_LIB) $(LIB_STAMP)
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) $(filter %.o,$^) $(SUPPORT_LIB) $(EX_LIBS) $(call pkg_libs,cmocka) -o $@
 
