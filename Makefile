@@ -5,6 +5,7 @@
 #   make moulinette [EX="ex00_echo ..."] [REPORT=r.json] [JUNIT=j.xml] [GRADESCOPE=g.json] [HTML=r.html] [JOBS=N] [SHARD=I/N|auto]
 #   make grade EX=<id> SUB=<dir>
 #   make mutate EX=<id> [MAX=N] [FILE=f.cpp]   operator mutants: the suite's mutation score
+#   make stability EX=<id> [RUNS=50]   run a reference suite RUNS times: failures per test
 #   make bench | bench-ex00 ... ; make fuzz ; make dist-student ; make clean
 #   make SAN=address|thread|undefined <target>
 include mk/config.mk
@@ -26,7 +27,7 @@ MOULINETTE := $(BUILD)/bin/moulinette
 JOBS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1))))
 EX ?=
 
-.PHONY: all libs moulinette-bin unit-tests unit-tests-bin interop test moulinette mutate grade bench fuzz dist-student clean $(EXERCISES)
+.PHONY: stability all libs moulinette-bin unit-tests unit-tests-bin interop test moulinette mutate grade bench fuzz dist-student clean $(EXERCISES)
 all: libs moulinette-bin unit-tests-bin $(EXERCISES)
 
 libs:
@@ -69,6 +70,13 @@ mutate: libs moulinette-bin
 grade: libs moulinette-bin
 	@test -n "$(EX)" -a -n "$(SUB)" || { echo "usage: make grade EX=<exercise id> SUB=<folder with your files>"; exit 2; }
 	$(MOULINETTE) grade $(MOULINETTE_FLAGS) $(EX) $(SUB)
+
+# Every test of one exercise, RUNS times each, alone in its process: the matrix must not depend on luck.
+RUNS ?= 50
+stability: libs
+	@test -n "$(EX)" || { echo "usage: make stability EX=<exercise id> [RUNS=50]"; exit 2; }
+	+@$(MAKE) --no-print-directory -C $(EX) NETLAB_PREBUILT=1 all
+	scripts/stability.sh $(EX) $(RUNS) $(BUILD)
 
 # make bench-ex00 runs tests/bench/ex00_*/ ; make bench runs them all.
 BENCHES := $(patsubst tests/bench/%/Makefile,%,$(wildcard tests/bench/*/Makefile))
