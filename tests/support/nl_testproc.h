@@ -21,6 +21,11 @@ struct nl_server {
     int status = 0;          // waitpid status once exited
 };
 
+// In a child just forked by a test: SIGKILL this child when the test process (parent) dies, so no
+// server outlives a test that failed, crashed or was killed. Call before exec; the flag survives it.
+// (PR_SET_PDEATHSIG follows the forking thread: fork servers from the test's own thread.)
+void nl_die_with_parent(pid_t parent);
+
 // Path of a built program: $NETLAB_BIN_DIR/<name> (set by NL_TEST_MAIN or the moulinette).
 std::string nl_bin_path(const char *name);
 
