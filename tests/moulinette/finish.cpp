@@ -69,7 +69,7 @@ int mt_finish_grade(const mt_exercise_run &ex, json_t *doc, const mt_outputs &ou
     bool all_pass = true;
     for (mt_variant *v : ex.variants) {
         mt_print_grade(*v, color);
-        all_pass &= v->score() >= ex.spec->passing_score;
+        all_pass &= v->passed();
     }
     if (!out.gradescope.empty() && !ex.variants.empty()) mt_write_gradescope(out.gradescope, *ex.variants[0]);
     write_files({ex}, doc, out, true);

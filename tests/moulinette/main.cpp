@@ -49,7 +49,9 @@ static void usage(FILE *f)
             "--shard auto reads the job runner's index: JOB_COMPLETION_INDEX with JOB_COMPLETIONS (Kubernetes),\n"
             "SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT or _MIN/_MAX (Slurm), CI_NODE_INDEX with CI_NODE_TOTAL,\n"
             "or NETLAB_SHARD_INDEX (from 1) with NETLAB_SHARD_COUNT.\n"
-            "EX is an exercise id (its folder from the repository root), e.g. ex00_echo.\n");
+            "  --verbose   also print, on stderr, every build log and every test's whole output\n"
+            "EX is an exercise id (its folder from the repository root), e.g. ex00_echo;\n"
+            "DIR is a folder holding the files a student hands in (spec.json \"files\").\n");
 }
 
 struct cli {
@@ -260,10 +262,28 @@ static int cmd_validate(const cli &c, const mt_options &opt)
     return rc;
 }
 
+static bool is_exercise(const std::string &root, std::string id)
+{
+    while (!id.empty() && id.back() == '/') id.pop_back();
+    return !id.empty() && access((root + "/" + id + "/spec.json").c_str(), R_OK) == 0;
+}
+
 static int cmd_grade(const cli &c, const mt_options &opt)
 {
     if (c.args.size() < 2) {
+        fprintf(stderr, "moulinette grade: needs an exercise id and at least one folder: grade EX DIR [DIR ...]\n");
         usage(stderr);
+        return 2;
+    }
+    // The first argument is the exercise, the others are folders: say which is which when swapped.
+    if (!is_exercise(opt.root, c.args[0])) {
+        fprintf(stderr, "moulinette grade: '%s' is not an exercise id (no %s/%s/spec.json)\n", c.args[0].c_str(),
+                opt.root.c_str(), c.args[0].c_str());
+        for (size_t i = 1; i < c.args.size(); i++)
+            if (is_exercise(opt.root, c.args[i]))
+                fprintf(stderr, "  '%s' is an exercise id: the exercise comes first, then the folders:\n"
+                                "  moulinette grade %s %s\n", c.args[i].c_str(), c.args[i].c_str(), c.args[0].c_str());
+        fprintf(stderr, "usage: moulinette grade EX DIR [DIR ...]   EX: exercise id (e.g. ex00_echo), DIR: folder with your files\n");
         return 2;
     }
     std::vector<mt_spec> specs;

@@ -271,6 +271,7 @@ int mt_report_load(json_t *doc, mt_loaded_report *out, std::string *err)
             t.points = (int)json_integer_value(json_object_get(v, "points"));
             t.category = str_of(v, "category");
             t.bonus = json_is_true(json_object_get(v, "bonus"));
+            t.required = json_is_true(json_object_get(v, "required"));
             s.tests.push_back(t);
         }
         json_array_foreach(json_object_get(sp, "forbidden_symbols"), j, v) s.forbidden_symbols.push_back(json_string_value(v));
@@ -296,6 +297,7 @@ int mt_report_load(json_t *doc, mt_loaded_report *out, std::string *err)
         {
             mt_mutant &m = out->mutants.emplace_back();
             m.id = str_of(v, "id");
+            m.seed = json_is_true(json_object_get(v, "seed"));
             mt_variant &x = fresh(MT_MUTANT);
             x.mutant = &m;
             x.build_error = str_of(v, "error");

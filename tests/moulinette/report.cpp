@@ -18,18 +18,41 @@ static std::string variant_name(const mt_variant &v)
     return "reference";
 }
 
+// One row per test: name (as wide as the longest), points ("+10b" for a bonus, "10!" for a gating
+// test), ok/FAIL, time, and why it failed: the test's own message at its own line.
 static void print_table(const mt_variant &v, bool color)
 {
     if (!v.build_error.empty()) printf("  %s%s%s\n", RED, v.build_error.c_str(), RESET);
+    int w = 4;
+    for (const mt_result &r : v.results)
+        if ((int)r.test->name.size() > w) w = (int)r.test->name.size();
     for (const mt_result &r : v.results) {
         const char *mark = r.passed ? "ok" : (r.ran ? "FAIL" : "--");
-        printf("  %-34s %s%3d%s %s%-4s%s %6ld ms  %s\n", r.test->name.c_str(), r.test->bonus ? "+" : " ",
-               r.test->points, r.test->bonus ? "b" : " ", r.passed ? GREEN : RED, mark, RESET, r.ms,
-               r.passed ? "" : r.detail.c_str());
+        std::string why = r.passed ? "" : r.detail;
+        if (why.size() > 300) why = why.substr(0, 300) + "... (--json has it whole)";
+        printf("  %-*s %s%3d%s %s%-4s%s %6ld ms  %s\n", w, r.test->name.c_str(), r.test->bonus ? "+" : " ",
+               r.test->points, r.test->bonus ? "b" : (r.test->required ? "!" : " "), r.passed ? GREEN : RED, mark, RESET,
+               r.ms, why.c_str());
     }
     if (!v.spec->forbidden_symbols.empty() && v.built)
-        printf("  %-34s       %s%-4s%s           %s\n", "norm", v.norm_error.empty() ? GREEN : RED,
+        printf("  %-*s       %s%-4s%s           %s\n", w, "norm", v.norm_error.empty() ? GREEN : RED,
                v.norm_error.empty() ? "ok" : "FAIL", RESET, v.norm_error.c_str());
+}
+
+// "total: 85/100 (passing score 70: PASSED)", then the bonus's own total and a failed gate.
+static void print_totals(const mt_variant &v, bool color, const char *indent)
+{
+    int score = v.score();
+    bool pass = v.passed();
+    printf("%s%stotal: %d/%d%s (passing score %d: %s%s%s)%s\n", indent, BOLD, score, mt_spec_max_points(*v.spec), RESET,
+           v.spec->passing_score, pass ? GREEN : RED, pass ? "PASSED" : "FAILED", RESET,
+           v.norm_error.empty() ? "" : " — the norm failed, so the total is 0");
+    if (mt_spec_bonus_max(*v.spec) > 0)
+        printf("%sbonus: %d/%d%s\n", indent, v.bonus_score(), mt_spec_bonus_max(*v.spec),
+               v.bonus ? "" : " (bonus files not handed in)");
+    if (const mt_result *r = v.required_failed())
+        printf("%s%srequired test failed: %s%s (a solution cannot pass without it, whatever its total)\n", indent, RED,
+               r->test->name.c_str(), RESET);
 }
 
 void mt_print_grade(const mt_variant &v, bool color)
@@ -37,11 +60,7 @@ void mt_print_grade(const mt_variant &v, bool color)
     printf("%s== %s — %s ==%s\n", BOLD, v.spec->id.c_str(), v.spec->title.c_str(), RESET);
     printf("  submission: %s\n", v.sub_dir.c_str());
     print_table(v, color);
-    int score = v.score();
-    bool pass = score >= v.spec->passing_score;
-    printf("  %stotal: %d/%d%s (passing score %d: %s%s%s)%s\n", BOLD, score, mt_spec_max_points(*v.spec), RESET,
-           v.spec->passing_score, pass ? GREEN : RED, pass ? "PASSED" : "FAILED", RESET,
-           v.norm_error.empty() ? "" : " — the norm failed, so the total is 0");
+    print_totals(v, color, "  ");
 }
 
 void mt_print_validate(const mt_exercise_run &ex, bool color)
@@ -50,31 +69,42 @@ void mt_print_validate(const mt_exercise_run &ex, bool color)
     printf("%s== %s — %s (passing %d) ==%s\n", BOLD, s.id.c_str(), s.title.c_str(), s.passing_score, RESET);
     for (mt_variant *v : ex.variants) {
         if (v->kind != MT_REFERENCE) continue;
-        printf("reference: %s%d/%d%s\n", v->score() == 100 ? GREEN : RED, v->score(), mt_spec_max_points(s), RESET);
+        printf("reference: %s%d/%d%s", v->score() == 100 ? GREEN : RED, v->score(), mt_spec_max_points(s), RESET);
+        if (mt_spec_bonus_max(s) > 0) printf(", bonus %d/%d", v->bonus_score(), mt_spec_bonus_max(s));
+        printf("\n");
         print_table(*v, color);
+        if (const mt_result *r = v->required_failed())
+            printf("  %srequired test failed: %s%s\n", RED, r->test->name.c_str(), RESET);
     }
     bool any = false;
     for (mt_variant *v : ex.variants) any |= v->kind == MT_MUTANT;
     if (!any) return;
     int w = 10;
     for (mt_variant *v : ex.variants)
-        if (v->kind == MT_MUTANT && (int)v->mutant->id.size() > w) w = (int)v->mutant->id.size();
-    printf("mutants × tests (x = the test failed: it caught the mutant):\n  %-*s", w + 1, "");
+        if (v->kind == MT_MUTANT && (int)v->mutant->id.size() + 2 > w) w = (int)v->mutant->id.size() + 2;
+    printf("mutants × tests (x = the test failed: it caught the mutant; * = a seed mutant, ! = a gating test):\n  %-*s",
+           w + 1, "");
     for (size_t i = 0; i < s.tests.size(); i++) printf("%3zu", i + 1);
-    printf("   score  verdict\n");
+    printf("   score  bonus  verdict\n");
     for (mt_variant *v : ex.variants) {
         if (v->kind != MT_MUTANT) continue;
-        printf("  %-*s", w + 1, v->mutant->id.c_str());
+        std::string name = v->mutant->id + (v->mutant->seed ? " *" : "");
+        printf("  %-*s", w + 1, name.c_str());
         for (const mt_result &r : v->results)
             printf("%s%3s%s", r.passed ? DIM : RED, r.passed ? "." : (r.ran ? "x" : "-"), RESET);
-        const char *verdict = !v->built ? "ERROR" : (v->killed() ? (v->score() < s.passing_score ? "killed, rejected" : "killed") : "SURVIVED");
-        printf("   %5d  %s%s%s%s\n", v->score(), v->killed() ? GREEN : RED, verdict, RESET,
+        std::string verdict = !v->built ? "ERROR" : !v->killed() ? "SURVIVED" : v->free_kill() ? "killed but FREE (loses no point)"
+                              : v->rejected() ? "killed, rejected" : v->mutant->seed ? "killed, NOT REJECTED (seed mutant)" : "killed";
+        if (v->built && v->required_failed()) verdict += " (required: " + v->required_failed()->test->name + ")";
+        bool good = v->built && v->killed() && !v->free_kill() && (v->rejected() || !v->mutant->seed);
+        char bonus[16] = "";
+        if (mt_spec_bonus_max(s) > 0) snprintf(bonus, sizeof bonus, "%d/%d", v->bonus_score(), mt_spec_bonus_max(s));
+        printf("   %5d  %5s  %s%s%s%s\n", v->score(), bonus, good ? GREEN : RED, verdict.c_str(), RESET,
                v->norm_error.empty() ? "" : " (norm)");
         if (!v->built) printf("      %s\n", v->build_error.c_str());
     }
     printf("  tests:");
     for (size_t i = 0; i < s.tests.size(); i++)
-        printf(" %zu=%s%s", i + 1, s.tests[i].name.c_str(), s.tests[i].bonus ? "(bonus)" : "");
+        printf(" %zu=%s%s%s", i + 1, s.tests[i].name.c_str(), s.tests[i].bonus ? "(bonus)" : "", s.tests[i].required ? "!" : "");
     printf("\n");
 }
 
@@ -91,6 +121,13 @@ std::vector<std::string> mt_validate_problems(const mt_exercise_run &ex)
         } else if (v->kind == MT_MUTANT) {
             if (!v->built) out.push_back(ex.spec->id + ": mutant " + v->mutant->id + ": " + v->build_error.substr(0, v->build_error.find('\n')));
             else if (!v->killed()) out.push_back(ex.spec->id + ": mutant " + v->mutant->id + " survives every test");
+            else if (v->free_kill())
+                out.push_back(ex.spec->id + ": mutant " + v->mutant->id + " is killed but free: it scores " +
+                              std::to_string(v->score()) + " and loses no point (the tests that catch it are worth nothing)");
+            else if (v->mutant->seed && !v->rejected())
+                out.push_back(ex.spec->id + ": seed mutant " + v->mutant->id + " is not rejected: it scores " +
+                              std::to_string(v->score()) + " >= passing score " + std::to_string(ex.spec->passing_score) +
+                              " and fails no required test");
         }
     }
     return out;
@@ -103,6 +140,7 @@ static json_t *tests_json(const mt_variant &v, bool bonus)
         if (r.test->bonus != bonus) continue;
         json_t *t = json_pack("{s:s, s:i, s:b, s:I, s:I}", "name", r.test->name.c_str(), "points", r.test->points, "passed",
                               r.passed, "ms", (json_int_t)r.ms, "cpu_ms", (json_int_t)r.cpu_ms);
+        if (r.test->required) json_object_set_new(t, "required", json_true());
         if (!r.passed) json_object_set_new(t, "detail", json_string(r.detail.c_str()));
         json_array_append_new(arr, t);
     }
@@ -118,10 +156,18 @@ static json_t *failed_tests(const mt_variant &v)
     return arr;
 }
 
+static json_t *bonus_json(const mt_variant &v)
+{
+    return json_pack("{s:i, s:i}", "score", v.bonus_score(), "max", mt_spec_bonus_max(*v.spec));
+}
+
 static json_t *variant_json(const mt_variant &v)
 {
+    bool passed = v.kind == MT_REFERENCE ? v.built && v.score() == 100 && !v.required_failed() : v.passed();
     json_t *o = json_pack("{s:i, s:i, s:b, s:o}", "score", v.score(), "max", mt_spec_max_points(*v.spec), "passed",
-                          v.score() >= (v.kind == MT_REFERENCE ? 100 : v.spec->passing_score), "tests", tests_json(v, false));
+                          passed, "tests", tests_json(v, false));
+    if (mt_spec_bonus_max(*v.spec) > 0) json_object_set_new(o, "bonus", bonus_json(v));
+    if (const mt_result *r = v.required_failed()) json_object_set_new(o, "required_failed", json_string(r->test->name.c_str()));
     json_object_set_new(o, "norm", json_pack("{s:b, s:s}", "passed", v.norm_error.empty(), "detail", v.norm_error.c_str()));
     if (!v.built) json_object_set_new(o, "build_error", json_string(v.build_error.c_str()));
     json_object_set_new(o, "build_ms", json_integer(v.build_ms));
@@ -141,9 +187,12 @@ static json_t *test_ms(const mt_variant &v)
 static json_t *spec_json(const mt_spec &s)
 {
     json_t *tests = json_array(), *syms = json_array();
-    for (const mt_test &t : s.tests)
-        json_array_append_new(tests, json_pack("{s:s, s:i, s:s, s:b}", "name", t.name.c_str(), "points", t.points,
-                                               "category", t.category.c_str(), "bonus", t.bonus));
+    for (const mt_test &t : s.tests) {
+        json_t *o = json_pack("{s:s, s:i, s:s, s:b}", "name", t.name.c_str(), "points", t.points, "category",
+                              t.category.c_str(), "bonus", t.bonus);
+        if (t.required) json_object_set_new(o, "required", json_true());
+        json_array_append_new(tests, o);
+    }
     for (const std::string &f : s.forbidden_symbols) json_array_append_new(syms, json_string(f.c_str()));
     return json_pack("{s:s, s:o, s:o}", "title", s.title.c_str(), "tests", tests, "forbidden_symbols", syms);
 }
@@ -180,9 +229,12 @@ json_t *mt_report_json(const std::vector<mt_exercise_run> &runs, bool grading, c
                     json_object_set_new(e, "bonus_reference", json_pack("{s:b, s:o}", "passed", ok, "tests", tests_json(*v, true)));
                 }
             } else if (v->kind == MT_MUTANT) {
-                json_t *m = json_pack("{s:s, s:b, s:b, s:i, s:o}", "id", v->mutant->id.c_str(), "killed", v->killed(),
-                                      "rejected", v->built && v->score() < ex.spec->passing_score, "score", v->score(),
+                json_t *m = json_pack("{s:s, s:b, s:b, s:b, s:i, s:o}", "id", v->mutant->id.c_str(), "seed", v->mutant->seed,
+                                      "killed", v->killed(), "rejected", v->rejected(), "score", v->score(),
                                       "failed_tests", failed_tests(*v));
+                if (mt_spec_bonus_max(*ex.spec) > 0) json_object_set_new(m, "bonus", bonus_json(*v));
+                if (const mt_result *r = v->required_failed())
+                    json_object_set_new(m, "required_failed", json_string(r->test->name.c_str()));
                 if (!v->built) json_object_set_new(m, "error", json_string(v->build_error.c_str()));
                 long cpu = 0;
                 for (const mt_result &r : v->results) cpu += r.cpu_ms;
@@ -194,7 +246,7 @@ json_t *mt_report_json(const std::vector<mt_exercise_run> &runs, bool grading, c
             } else {
                 json_t *s = variant_json(*v);
                 json_object_set_new(s, "dir", json_string(v->sub_dir.c_str()));
-                json_object_set_new(s, "passed", json_boolean(v->score() >= ex.spec->passing_score));
+                json_object_set_new(s, "passed", json_boolean(v->passed()));
                 json_object_set_new(s, "bonus_tests", tests_json(*v, true));
                 json_array_append_new(subs, s);
             }
@@ -303,6 +355,8 @@ int mt_write_gradescope(const std::string &path, const mt_variant &v)
     }
     std::string out = v.build_error.empty() ? "" : v.build_error + "\n";
     if (!v.norm_error.empty()) out += "Norm: " + v.norm_error + " — the total is 0.\n";
+    if (const mt_result *r = v.required_failed())
+        out += "required test failed: " + r->test->name + " — the submission fails whatever its total.\n";
     json_t *root = json_pack("{s:i, s:s, s:o}", "score", v.score(), "output", out.c_str(), "tests", tests);
     int rc = json_dump_file(root, path.c_str(), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);

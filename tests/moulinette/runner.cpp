@@ -3,6 +3,7 @@
 #include "progress.h"
 #include "runner.h"
 #include "sandbox.h"
+#include "verdict.h"
 
 #include <cerrno>
 #include <condition_variable>
@@ -27,6 +28,30 @@ int mt_variant::score() const
     for (const mt_result &r : results)
         if (r.passed && !r.test->bonus) s += r.test->points;
     return s;
+}
+
+int mt_variant::bonus_score() const
+{
+    if (!norm_error.empty()) return 0;
+    int s = 0;
+    for (const mt_result &r : results)
+        if (r.passed && r.test->bonus) s += r.test->points;
+    return s;
+}
+
+const mt_result *mt_variant::required_failed() const
+{
+    for (const mt_result &r : results)
+        if (r.test->required && !r.test->bonus && !r.passed) return &r;
+    return nullptr;
+}
+
+bool mt_variant::passed() const { return built && score() >= spec->passing_score && !required_failed(); }
+
+bool mt_variant::free_kill() const
+{
+    return killed() && score() == mt_spec_max_points(*spec) && !required_failed() &&
+           (!bonus || bonus_score() == mt_spec_bonus_max(*spec));
 }
 
 bool mt_variant::all_passed() const
@@ -194,23 +219,30 @@ void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &ma
         res.detail = mt_describe(r, lim.timeout_s);
         if (r.outcome == MT_EXITED && r.code == 0)
             res.detail = "exited 0 before the test finished (no result token)";
-        // The most useful line of the log: CMocka's first error, else a failure summary, else the end.
-        std::string why, summary, line;
-        for (size_t i = 0; i <= r.log_tail.size(); i++) {
-            if (i == r.log_tail.size() || r.log_tail[i] == '\n') {
-                bool error = line.find("[  ERROR   ]") != std::string::npos || line.find("rror:") != std::string::npos ||
-                             line.find("Failure") != std::string::npos || line.find("Sanitizer") != std::string::npos;
-                if (error && why.empty()) why = line;
-                if (line.find("FAIL") != std::string::npos) summary = line;
-                line.clear();
-            } else {
-                line += r.log_tail[i];
+        // The test's own message at its own line (verdict.cpp); else the old guess: an error-looking
+        // line, a failure summary, or the end of the log.
+        std::string why = mt_test_failure(mt_read_head(dir + "/.log", 4u << 20));
+        if (why.empty()) {
+            std::string summary, line;
+            for (size_t i = 0; i <= r.log_tail.size(); i++) {
+                if (i == r.log_tail.size() || r.log_tail[i] == '\n') {
+                    bool error = line.find("rror:") != std::string::npos || line.find("Failure") != std::string::npos ||
+                                 line.find("Sanitizer") != std::string::npos;
+                    if (error && why.empty()) why = line;
+                    if (line.find("FAIL") != std::string::npos) summary = line;
+                    line.clear();
+                } else {
+                    line += r.log_tail[i];
+                }
             }
+            if (why.empty()) why = summary.empty() ? last_lines(r.log_tail, 1) : summary;
+            while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
         }
-        if (why.empty()) why = summary.empty() ? last_lines(r.log_tail, 1) : summary;
-        while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
-        if (why.size() > 240) why = why.substr(0, 240) + "...";
-        if (!why.empty()) res.detail += ": " + why;
+        if (why.size() > 1000) why = why.substr(0, 1000) + "...";
+        // A plain failed check needs no "exit status 1" before it; a timeout or a crash does.
+        bool plain = r.outcome == MT_EXITED && r.code == 1 && why.find(": ") != std::string::npos;
+        if (plain) res.detail = why;
+        else if (!why.empty()) res.detail += ": " + why;
     }
     if (opt.verbose) fprintf(stderr, "--- %s %s ---\n%s\n", v->spec->id.c_str(), t.name.c_str(), r.log_tail.c_str());
     std::string ignored;
@@ -263,6 +295,17 @@ std::string reuse_main_cmd(const mt_options &opt, const mt_spec *spec, const std
            "/|" + to + "/|g' {} + ; } ; }";
 }
 
+// "build failed:" and the compiler's first error with its context (not the tail of the log, which
+// is the last of a cascade); the whole log on stderr with --verbose.
+std::string build_failure(const mt_options &opt, const mt_variant *v, const std::string &log, const std::string &tail,
+                          const std::string &what)
+{
+    std::string text = mt_read_head(log, 4u << 20);
+    if (opt.verbose) fprintf(stderr, "--- build log of %s%s ---\n%s\n", v->spec->id.c_str(), what.c_str(), text.c_str());
+    std::string first = mt_build_failure(text, v->src_dir);
+    return "build failed" + what + ":\n" + (first.empty() ? last_lines(tail, 12) : first);
+}
+
 void build_variant(shared_state *st, mt_variant *v, int slot)
 {
     (void)slot;
@@ -308,7 +351,7 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
                            " TEST_OBJ_BUILD=" + shell_quote(opt.build) +
                            " NETLAB_PREBUILT=1 BONUS=" + (v->bonus ? "1" : "0") +
                            (opt.san.empty() ? "" : " SAN=" + opt.san) + (v->make_args.empty() ? "" : " " + v->make_args) + " all";
-        if (run_cmd(make, "/", log, 900, &tail, &v->build_cpu_ms) < 0) v->build_error = "build failed:\n" + last_lines(tail, 12);
+        if (run_cmd(make, "/", log, 900, &tail, &v->build_cpu_ms) < 0) v->build_error = build_failure(opt, v, log, tail, "");
         // Tests that need a race or a leak to show run against a sanitizer build of the same sources.
         for (const std::string &san : mt_extra_sans({v->spec}, opt.san)) {
             if (!v->build_error.empty()) break;
@@ -318,7 +361,7 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
                                 " TEST_OBJ_BUILD=" + shell_quote(sb) + " NETLAB_PREBUILT=1 BONUS=" + (v->bonus ? "1" : "0") +
                                 " SAN=" + san + " all";
             if (run_cmd(smake, "/", log, 900, &tail, &v->build_cpu_ms) < 0)
-                v->build_error = "build failed (SAN=" + san + "):\n" + last_lines(tail, 12);
+                v->build_error = build_failure(opt, v, log, tail, " (SAN=" + san + ")");
         }
     }
     v->build_ms = mt_progress_now_ms() - t0;

@@ -47,8 +47,16 @@ struct mt_variant {
     std::string make_args;               // appended to this variant's make command (e.g. CXXFLAGS=-O0)
 
     int score() const;                   // base points passed (0 when the norm fails)
+    int bonus_score() const;             // bonus points passed (0 when the norm fails)
+    // The first gating test ("required": true) that did not pass, or null.
+    const mt_result *required_failed() const;
+    // The verdict: built, the total reaches the passing score, and no gating test failed.
+    bool passed() const;
     bool all_passed() const;             // every test that ran passed, nothing failed to build
     bool killed() const;                 // mutant: at least one test (or the norm) failed
+    bool rejected() const { return built && !passed(); }   // mutant: the verdict is "failed"
+    // Mutant: killed, yet it loses no point at all (full base and bonus totals, no gate failed).
+    bool free_kill() const;
 };
 
 struct mt_options {

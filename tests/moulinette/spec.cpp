@@ -30,6 +30,14 @@ struct ctx {
         *out = json_string_value(v);
         return true;
     }
+    bool boolean(json_t *o, const char *key, bool *out, const std::string &where)
+    {
+        json_t *v = json_object_get(o, key);
+        if (!v) return true;
+        if (!json_is_boolean(v)) return fail(where + key, "must be true or false");
+        *out = json_is_true(v);
+        return true;
+    }
     bool integer(json_t *o, const char *key, int *out, bool required, int lo, int hi, const std::string &where)
     {
         json_t *v = json_object_get(o, key);
@@ -68,9 +76,14 @@ struct ctx {
             mt_test t;
             t.bonus = bonus;
             if (!str(e, "name", &t.name, true, where) || !integer(e, "points", &t.points, true, 0, 100, where) ||
+                !boolean(e, "required", &t.required, where) ||
                 !str(e, "category", &t.category, false, where) ||
                 !integer(e, "timeout_s", &t.timeout_s, false, 1, 3600, where) || !str(e, "san", &t.san, false, where))
                 return false;
+            // A row worth nothing cannot cost a wrong solution anything: a mutant it catches stays free.
+            if (t.points == 0)
+                return fail(where + "points", "is 0: every test must be worth at least 1 point (a wrong solution it "
+                                              "catches would lose nothing)");
             if (!t.san.empty() && t.san != "thread" && t.san != "address" && t.san != "undefined")
                 return fail(where + "san", "must be one of thread, address, undefined");
             spec->tests.push_back(t);
@@ -116,7 +129,8 @@ int mt_spec_load(const std::string &root, const std::string &id, mt_spec *spec, 
                 mt_mutant mu;
                 ok = json_is_object(e) ? (c.str(e, "id", &mu.id, true, where) && c.str(e, "patch", &mu.patch, true, where) &&
                                           c.str(e, "category", &mu.category, false, where) &&
-                                          c.str(e, "why", &mu.why, false, where))
+                                          c.str(e, "why", &mu.why, false, where) &&
+                                          c.boolean(e, "seed", &mu.seed, where))
                                        : c.fail(where + "", "must be an object");
                 if (ok) spec->mutants.push_back(mu);
             }
@@ -174,6 +188,14 @@ int mt_spec_max_points(const mt_spec &spec)
     int sum = 0;
     for (const mt_test &t : spec.tests)
         if (!t.bonus) sum += t.points;
+    return sum;
+}
+
+int mt_spec_bonus_max(const mt_spec &spec)
+{
+    int sum = 0;
+    for (const mt_test &t : spec.tests)
+        if (t.bonus) sum += t.points;
     return sum;
 }
 

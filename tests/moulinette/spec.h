@@ -10,6 +10,7 @@ struct mt_test {
     int timeout_s = 0;      // 0: the exercise's default
     bool bonus = false;
     std::string san;        // "thread", "address" or "undefined": runs against that sanitizer build
+    bool required = false;  // gating: failing it fails the submission whatever the total
 };
 
 struct mt_mutant {
@@ -17,6 +18,7 @@ struct mt_mutant {
     std::string patch;      // path relative to the exercise folder
     std::string category;
     std::string why;
+    bool seed = false;      // listed by the seed as expected to fail: validate wants it rejected
 };
 
 struct mt_spec {
@@ -39,7 +41,8 @@ int mt_spec_load(const std::string &root, const std::string &id, mt_spec *spec, 
 // Every exercise id under root (folders ex*/ and exercises_5_4/*/ holding a spec.json), sorted.
 std::vector<std::string> mt_find_exercises(const std::string &root);
 
-int mt_spec_max_points(const mt_spec &spec);
+int mt_spec_max_points(const mt_spec &spec);   // sum of base test points (100 when valid)
+int mt_spec_bonus_max(const mt_spec &spec);    // sum of bonus test points (0 without bonus)
 
 // The sanitizers some tests of these specs ask for, other than the grader's own build's.
-std::vector<std::string> mt_extra_sans(const std::vector<const mt_spec *> &specs, const std::string &own_san);   // sum of base test points (100 when valid)
+std::vector<std::string> mt_extra_sans(const std::vector<const mt_spec *> &specs, const std::string &own_san);
