@@ -96,7 +96,7 @@ int echo_pool_run(echo_server *s, const echo_pool_config *pc, char *err, size_t 
     p->closing = true;
     pthread_cond_broadcast(&p->nonempty);
     pthread_mutex_unlock(&p->lock);
-    if (!echo_wait_clients_gone(s, 3000)) echo_wait_clients_gone(s, 3000);
+    if (!echo_wait_clients_gone(s, ECHO_DRAIN_MS)) echo_wait_clients_gone(s, ECHO_DRAIN_MS);
     for (pthread_t t : workers) pthread_join(t, nullptr);
     pthread_cond_destroy(&p->nonempty);
     pthread_mutex_destroy(&p->lock);

@@ -276,6 +276,6 @@ int echo_server_run(echo_server *s)
         }
     }
     pthread_attr_destroy(&attr);
-    if (!echo_wait_clients_gone(s, 3000)) echo_wait_clients_gone(s, 3000);
+    if (!echo_wait_clients_gone(s, ECHO_DRAIN_MS)) echo_wait_clients_gone(s, ECHO_DRAIN_MS);
     return 0;
 }

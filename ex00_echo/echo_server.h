@@ -16,6 +16,7 @@ enum {
     ECHO_POOL_MAX_QUEUE = 1024,
     ECHO_POOL_MIN_IDLE_S = 1,
     ECHO_POOL_DEFAULT_IDLE_S = 30,
+    ECHO_DRAIN_MS = 3000,           // shutdown: how long clients get to read their last replies and BYE
 };
 
 struct echo_config {
@@ -46,8 +47,9 @@ enum echo_end { ECHO_END_QUIT, ECHO_END_EOF, ECHO_END_ERROR, ECHO_END_IDLE, ECHO
 
 // Binds cfg->host:cfg->port. Returns 0, or -1 with a message in err ("cannot listen on ...").
 int echo_server_init(echo_server *s, const echo_config *cfg, char *err, size_t errlen);
-// Thread per connection: accepts until echo_server_stop(), then says BYE to every client, waits for
-// every client thread (at most drain_ms) and returns 0.
+// Thread per connection: accepts until echo_server_stop(), then lets every client thread answer what
+// its client already sent and say BYE, waits for them (ECHO_DRAIN_MS at most, then cuts off the
+// clients that still do not read their replies and waits ECHO_DRAIN_MS more) and returns 0.
 int echo_server_run(echo_server *s);
 // Asks the server to stop (from another thread): accept() returns, connected clients get EOF.
 void echo_server_stop(echo_server *s);
@@ -75,7 +77,7 @@ bool echo_wait_clients_gone(echo_server *s, int timeout_ms);
 struct echo_pool_config {
     unsigned workers;     // 1..ECHO_POOL_MAX_WORKERS
     unsigned queue_size;  // 1..ECHO_POOL_MAX_QUEUE: accepted connections waiting for a worker
-    unsigned idle_s;      // a served client silent this long is told "BYE\n" and closed
+    unsigned idle_s;      // a served client silent this long is told "TIMEOUT\n" and closed
 };
 // Serves with the pool until echo_server_stop(); queued and served clients get their pending
 // replies and BYE before it returns 0. Returns -1 with a message in err if the pool cannot start.

@@ -1,37 +1,64 @@
-// echo_test.cpp — the helpers of echo_test.h.
+// echo_test.cpp — the helpers of echo_test.h; each failure names the client (by its order of
+// connection), what it last sent, what was expected and what came back.
 #include "echo_test.h"
+#include "nl_clock.h"
 
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <set>
+#include <cstring>
+#include <map>
 #include <sys/socket.h>
 #include <unistd.h>
 
 nl_server et_srv;
-static std::set<int> g_fds;
+struct client_info {
+    int n;              // 1 for the test's first client
+    std::string sent;   // the last data sent
+};
+static std::map<int, client_info> g_clients;
+static int g_connected;
 
-void et_start(const std::vector<std::string> &args)
+std::string et_last_sent(int fd)
+{
+    auto it = g_clients.find(fd);
+    return it == g_clients.end() || it->second.sent.empty() ? "nothing" : nl_quote(it->second.sent, 60);
+}
+
+static std::string who(int fd)
+{
+    auto it = g_clients.find(fd);
+    int n = it == g_clients.end() ? 0 : it->second.n;
+    return nl_fmt("client %d (last sent %s)", n, et_last_sent(fd).c_str());
+}
+
+void et_start_at(const nl_where &w, const std::vector<std::string> &args)
 {
     et_srv.~nl_server();
     new (&et_srv) nl_server();
+    g_connected = 0;
     std::vector<std::string> a = {"--port", "0"};
     a.insert(a.end(), args.begin(), args.end());
-    if (nl_server_start(&et_srv, "echo_server", a, ET_WAIT_MS) != 0) fail_msg("echo_server did not start");
+    std::string cmd = "echo_server";
+    for (const std::string &s : a) cmd += " " + s;
+    if (nl_server_start(&et_srv, "echo_server", a, ET_WAIT_MS) != 0)
+        nl_fail_at(w, "'%s' did not print 'listening on HOST:PORT' within %d ms", cmd.c_str(), ET_WAIT_MS);
 }
 
-void et_stop_ok(void)
+void et_stop_ok_at(const nl_where &w)
 {
     int rc = nl_server_stop(&et_srv, SIGTERM, ET_STOP_MS);
     et_srv.pid = -1;
-    if (rc != 0) fail_msg("echo_server did not exit with status 0 after SIGTERM (got %d)", rc);
+    if (rc != 0)
+        nl_fail_at(w, "after SIGTERM: expected echo_server to exit with status 0 within %d ms, got %s", ET_STOP_MS,
+                   rc < 0 ? "no exit (killed) or death by a signal" : nl_fmt("status %d", rc).c_str());
 }
 
 int et_teardown(void **)
 {
-    for (int fd : g_fds) nl_tc_close(fd);
-    g_fds.clear();
+    for (auto &c : g_clients) nl_tc_close(c.first);
+    g_clients.clear();
     if (et_srv.pid > 0) {
         nl_server_stop(&et_srv, SIGKILL, ET_STOP_MS);
         et_srv.pid = -1;
@@ -39,71 +66,75 @@ int et_teardown(void **)
     return 0;
 }
 
-int et_connect(void)
+int et_connect_at(const nl_where &w)
 {
     int fd = nl_tc_connect(et_srv.port);
-    if (fd < 0) fail_msg("cannot connect to echo_server on port %u", et_srv.port);
-    g_fds.insert(fd);
+    if (fd < 0) nl_fail_at(w, "cannot connect to echo_server on port %u: %s", et_srv.port, strerror(errno));
+    g_clients[fd] = client_info{++g_connected, ""};
     return fd;
 }
 
 void et_close(int fd)
 {
-    g_fds.erase(fd);
+    g_clients.erase(fd);
     nl_tc_close(fd);
 }
 
-void et_send(int fd, const std::string &data)
+void et_send_at(const nl_where &w, int fd, const std::string &data)
 {
-    if (nl_tc_send(fd, data) != 0) fail_msg("send to echo_server failed");
+    if (g_clients.count(fd)) g_clients[fd].sent = data;
+    if (nl_tc_send(fd, data) != 0) nl_fail_at(w, "%s: the send failed: %s", who(fd).c_str(), strerror(errno));
 }
 
-std::string et_line(int fd)
+std::string et_line_at(const nl_where &w, int fd)
 {
     std::string line;
     int rc = nl_tc_read_line(fd, &line, ET_REPLY_MS);
-    if (rc == 0) fail_msg("echo_server closed the connection instead of replying (got '%.80s')", line.c_str());
-    if (rc < 0) fail_msg("no complete reply line within %d ms (got '%.80s')", ET_REPLY_MS, line.c_str());
+    if (rc == 0) nl_fail_at(w, "%s: expected a reply line, got EOF (the server closed; before it: %s)", who(fd).c_str(),
+                            nl_quote(line).c_str());
+    if (rc < 0)
+        nl_fail_at(w, "%s: expected a reply line within %d ms, got %s", who(fd).c_str(), ET_REPLY_MS,
+                   line.empty() ? "nothing" : (nl_quote(line) + " without its \\n").c_str());
     return line;
 }
 
-void et_expect(int fd, const std::string &want)
+void et_expect_at(const nl_where &w, int fd, const std::string &want)
 {
-    std::string got = et_line(fd);
+    std::string got = et_line_at(w, fd);
     if (got != want)
-        fail_msg("expected '%.200s' (%zu bytes), got '%.200s' (%zu bytes)", want.c_str(), want.size(), got.c_str(),
-                 got.size());
+        nl_fail_at(w, "%s: expected %s, got %s", who(fd).c_str(), nl_quote(want).c_str(), nl_quote(got).c_str());
 }
 
-long et_count(int fd)
+void et_expect_eof_at(const nl_where &w, int fd)
 {
-    et_send(fd, "COUNT\n");
-    std::string l = et_line(fd);
+    if (!nl_tc_wait_eof(fd, ET_REPLY_MS))
+        nl_fail_at(w, "%s: expected the server to close the connection within %d ms, it stayed open", who(fd).c_str(),
+                   ET_REPLY_MS);
+}
+
+long et_count_at(const nl_where &w, int fd)
+{
+    et_send_at(w, fd, "COUNT\n");
+    std::string l = et_line_at(w, fd);
     char *end;
-    if (l.rfind("COUNT: ", 0) != 0 || l.size() == 7) fail_msg("expected 'COUNT: <n>', got '%s'", l.c_str());
+    if (l.rfind("COUNT: ", 0) != 0 || l.size() == 7)
+        nl_fail_at(w, "%s: expected 'COUNT: <n>', got %s", who(fd).c_str(), nl_quote(l).c_str());
     long n = strtol(l.c_str() + 7, &end, 10);
-    if (*end) fail_msg("expected 'COUNT: <n>', got '%s'", l.c_str());
+    if (*end) nl_fail_at(w, "%s: expected 'COUNT: <n>', got %s", who(fd).c_str(), nl_quote(l).c_str());
     return n;
 }
 
-struct count_wait {
-    int fd;
-    long want, last;
-};
-
-static bool count_is(void *arg)
+long et_wait_count_at(const nl_where &w, int fd, long want)
 {
-    count_wait *w = (count_wait *)arg;
-    w->last = et_count(w->fd);
-    return w->last == w->want;
-}
-
-long et_wait_count(int fd, long want)
-{
-    count_wait w = {fd, want, -1};
-    if (!nl_wait_until(count_is, &w, ET_WAIT_MS))
-        fail_msg("COUNT stayed %ld for %d ms, expected %ld", w.last, ET_WAIT_MS, want);
-    return w.last;
+    uint64_t deadline = nl_now_ms() + ET_WAIT_MS;
+    long last = -1;
+    for (;;) {
+        last = et_count_at(w, fd);
+        if (last == want) return last;
+        if (nl_now_ms() >= deadline) break;
+        usleep(1000);  // polling a condition with a deadline
+    }
+    nl_fail_at(w, "expected COUNT to reach %ld within %d ms, it stayed %ld", want, ET_WAIT_MS, last);
 }
 
 void et_reset(int fd)
@@ -113,23 +144,18 @@ void et_reset(int fd)
     et_close(fd);
 }
 
-struct fd_wait {
-    int want, last;
-};
-
-static bool fds_are(void *arg)
+int et_wait_fds_at(const nl_where &w, int want)
 {
-    fd_wait *w = (fd_wait *)arg;
-    w->last = nl_proc_fds(et_srv.pid);
-    return w->last == w->want;
-}
-
-int et_wait_fds(int want)
-{
-    fd_wait w = {want, -1};
-    if (!nl_wait_until(fds_are, &w, ET_WAIT_MS))
-        fail_msg("echo_server has %d open fds after %d ms, expected %d (a descriptor leaks)", w.last, ET_WAIT_MS, want);
-    return w.last;
+    uint64_t deadline = nl_now_ms() + ET_WAIT_MS;
+    int last;
+    for (;;) {
+        last = nl_proc_fds(et_srv.pid);
+        if (last == want) return last;
+        if (nl_now_ms() >= deadline) break;
+        usleep(1000);
+    }
+    nl_fail_at(w, "expected echo_server to hold %d open fds again within %d ms, it holds %d (a descriptor leaks)", want,
+               ET_WAIT_MS, last);
 }
 
 std::string et_upper(const std::string &s)

@@ -11,7 +11,7 @@
 void test_server_binds(void **)
 {
     et_start({});
-    assert_true(et_srv.port != 0);
+    NL_EXPECT_TRUE(et_srv.port != 0, "after start");
     int fd = et_connect();
     et_send(fd, "ping\n");
     et_expect(fd, "ECHO: PING");
@@ -64,7 +64,7 @@ void test_quit_command(void **)
     int fd = et_connect();
     et_send(fd, "QUIT\n");
     et_expect(fd, "BYE");
-    if (!nl_tc_wait_eof(fd, ET_REPLY_MS)) fail_msg("after BYE the server must close the connection");
+    et_expect_eof(fd, "after QUIT and BYE");
     et_send(other, "still here\n");
     et_expect(other, "ECHO: STILL HERE");
     et_stop_ok();
@@ -91,10 +91,10 @@ void test_count_command(void **)
 {
     et_start({});
     int a = et_connect();
-    assert_int_equal(et_count(a), 1);
+    NL_EXPECT_EQ_INT(et_count(a), 1, "COUNT with one client connected");
     int b = et_connect();
-    assert_int_equal(et_count(b), 2);
-    assert_int_equal(et_count(a), 2);
+    NL_EXPECT_EQ_INT(et_count(b), 2, "COUNT asked by the second of two clients");
+    NL_EXPECT_EQ_INT(et_count(a), 2, "COUNT asked by the first of two clients");
     et_stop_ok();
 }
 
@@ -192,7 +192,7 @@ void test_count_decrements(void **)
     et_start({});
     int a = et_connect();
     int b = et_connect();
-    assert_int_equal(et_count(b), 2);
+    NL_EXPECT_EQ_INT(et_count(b), 2, "COUNT with two clients");
     et_close(a);
     et_wait_count(b, 1);
 
@@ -227,9 +227,9 @@ void test_rapid_connect_disconnect(void **)
 {
     et_start({});
     int probe = et_connect();
-    assert_int_equal(et_count(probe), 1);
+    NL_EXPECT_EQ_INT(et_count(probe), 1, "COUNT with the probe alone");
     int base = nl_proc_fds(et_srv.pid);
-    assert_true(base > 0);
+    NL_EXPECT_TRUE(base > 0, "reading /proc/%d/fd", (int)et_srv.pid);
     for (int i = 0; i < 50; i++) {
         int fd = et_connect();
         if (i % 3 == 1) {

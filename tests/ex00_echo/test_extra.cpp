@@ -92,7 +92,7 @@ void test_emfile_survived(void **)
 {
     et_start({});
     int probe = et_connect();
-    assert_int_equal(et_count(probe), 1);
+    NL_EXPECT_EQ_INT(et_count(probe), 1, "COUNT with the probe alone");
     int limit = limit_leaving(et_srv.pid, 2);
     assert_true(limit > 0);
     struct rlimit rl;
@@ -106,28 +106,33 @@ void test_emfile_survived(void **)
     et_expect(c2, "ECHO: TWO");
     int c3 = et_connect();  // no descriptor left for it in the server
     et_expect(c3, "BUSY");
-    if (!nl_tc_wait_eof(c3, ET_REPLY_MS)) fail_msg("the refused connection must be closed");
+    et_expect_eof(c3, "after BUSY (no descriptor left)");
     et_close(c1);
     et_wait_count(probe, 2);
     int c4 = et_connect();
     et_send(c4, "four\n");
     et_expect(c4, "ECHO: FOUR");
-    assert_int_equal(et_count(probe), 3);
+    NL_EXPECT_EQ_INT(et_count(probe), 3, "COUNT after c1 left and c4 came (probe, c2, c4)");
     et_stop_ok();
 }
 
 // SIGTERM with clients connected: each gets the replies to what it sent, then BYE, then EOF; exit 0.
+// A connect() returns once the kernel queued the connection, before the server accept()ed it: the
+// test waits for COUNT 2 so the signal cannot come before b is the server's client (README: "every
+// connected client" means every accepted one).
 void test_shutdown_says_bye(void **)
 {
     et_start({});
     int a = et_connect(), b = et_connect();
     et_send(a, "first\n");
     et_expect(a, "ECHO: FIRST");
+    et_wait_count(a, 2, "before SIGTERM: both clients accepted");
     et_send(b, "pending\n");
     kill(et_srv.pid, SIGTERM);
     et_expect(b, "ECHO: PENDING");
     et_expect(b, "BYE");
     et_expect(a, "BYE");
-    if (!nl_tc_wait_eof(a, ET_REPLY_MS) || !nl_tc_wait_eof(b, ET_REPLY_MS)) fail_msg("clients must be closed after BYE");
+    et_expect_eof(a, "after SIGTERM and BYE");
+    et_expect_eof(b, "after SIGTERM and BYE");
     et_stop_ok();
 }

@@ -42,7 +42,7 @@ void test_pool_queue_full_busy(void **)
     et_send(c3, "three\n");
     int c4 = et_connect();
     et_expect(c4, "BUSY");
-    if (!nl_tc_wait_eof(c4, ET_REPLY_MS)) fail_msg("after BUSY the server must close the connection");
+    et_expect_eof(c4, "after BUSY (queue full)");
     et_send(c1, "QUIT\n");
     et_expect(c1, "BYE");
     et_expect(c2, "ECHO: TWO");
@@ -62,7 +62,7 @@ void test_pool_idle_timeout(void **)
     int next = et_connect();
     et_send(next, "my turn\n");
     et_expect(quiet, "TIMEOUT");
-    if (!nl_tc_wait_eof(quiet, ET_REPLY_MS)) fail_msg("an idle client must be closed after TIMEOUT");
+    et_expect_eof(quiet, "after TIMEOUT (idle client)");
     et_expect(next, "ECHO: MY TURN");
     et_stop_ok();
 }
@@ -87,7 +87,7 @@ void test_pool_shutdown_loses_nothing(void **)
     for (int i = 0; i < 6; i++) {
         if (i >= 2) et_expect(c[i], "ECHO: QUEUED " + std::to_string(i));
         et_expect(c[i], "BYE");
-        if (!nl_tc_wait_eof(c[i], ET_REPLY_MS)) fail_msg("client %d must be closed after BYE", i);
+        et_expect_eof(c[i], "after SIGTERM and BYE");
     }
     et_stop_ok();
 }
