@@ -53,6 +53,9 @@ static void fit_nofile(chat_config *cfg)
 
 int main(int argc, char **argv)
 {
+    // stdout line-buffered, given here and not left to the server: the "listening on" line (and every
+    // later line) reaches a pipe as soon as it is printed, whether or not the server code flushes.
+    setvbuf(stdout, nullptr, _IOLBF, 0);
     chat_config cfg;
     char err[256];
     for (int i = 1; i < argc; i++) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -60,40 +61,55 @@ void ch_run_both(void (*scenario)(const char *backend))
     if (!failed.empty()) fail_msg("failed on backend: %s", failed.c_str());
 }
 
-nl_server *ch_start(const char *backend, const std::vector<std::string> &extra)
+static std::map<int, std::string> g_sent;  // the last line each client sent
+
+std::string ch_last_sent(int fd)
+{
+    auto it = g_sent.find(fd);
+    return it == g_sent.end() ? "nothing" : nl_quote(it->second, 120);
+}
+
+static std::string after(int fd) { return "after sending " + ch_last_sent(fd); }
+
+nl_server *ch_start_at(const nl_where &w, const char *backend, const std::vector<std::string> &extra)
 {
     std::vector<std::string> args = {"--backend", backend, "--port", "0", "--grace-ms", "200"};
     args.insert(args.end(), extra.begin(), extra.end());
     nl_server *s = new nl_server;
     if (nl_server_start(s, "chat_server", args, 10000) < 0) {
         delete s;
-        fail_msg("chat_server --backend %s did not start", backend);
+        std::string cmd = "chat_server";
+        for (const std::string &a : args) cmd += " " + a;
+        nl_fail_at(w, "'%s' did not print 'listening on HOST:PORT' within 10 s", cmd.c_str());
     }
     g_servers.push_back(s);
     return s;
 }
 
-void ch_stop(nl_server *s)
+void ch_stop_at(const nl_where &w, nl_server *s)
 {
     int rc = nl_server_stop(s, SIGTERM, 10000);
     for (size_t i = 0; i < g_servers.size(); i++)
         if (g_servers[i] == s) g_servers.erase(g_servers.begin() + (long)i);
     delete s;
-    if (rc != 0) fail_msg("chat_server did not exit with status 0 within 10 s of SIGTERM (got %d)", rc);
+    if (rc != 0)
+        nl_fail_at(w, "after SIGTERM: expected chat_server to exit with status 0 within 10 s, got %s",
+                   rc < 0 ? "no exit (killed) or death by a signal" : nl_fmt("status %d", rc).c_str());
 }
 
-int ch_connect(nl_server *s)
+int ch_connect_at(const nl_where &w, nl_server *s)
 {
     int fd = nl_tc_connect(s->port);
-    if (fd < 0) fail_msg("cannot connect to chat_server on port %u: %s", s->port, strerror(errno));
+    if (fd < 0) nl_fail_at(w, "cannot connect to chat_server on port %u: %s", s->port, strerror(errno));
     g_fds.push_back(fd);
+    g_sent.erase(fd);
     return fd;
 }
 
-int ch_connect_rcvbuf(nl_server *s, int rcvbuf)
+int ch_connect_rcvbuf_at(const nl_where &w, nl_server *s, int rcvbuf)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) fail_msg("socket: %s", strerror(errno));
+    if (fd < 0) nl_fail_at(w, "socket: %s", strerror(errno));
     // Set before connect: the window is fixed small, so the server's sends hit a full socket soon.
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     struct sockaddr_in a;
@@ -101,8 +117,10 @@ int ch_connect_rcvbuf(nl_server *s, int rcvbuf)
     a.sin_family = AF_INET;
     a.sin_port = htons(s->port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) fail_msg("connect: %s", strerror(errno));
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+        nl_fail_at(w, "cannot connect to chat_server on port %u: %s", s->port, strerror(errno));
     g_fds.push_back(fd);
+    g_sent.erase(fd);
     return fd;
 }
 
@@ -110,12 +128,14 @@ void ch_close(int fd)
 {
     for (size_t i = 0; i < g_fds.size(); i++)
         if (g_fds[i] == fd) g_fds.erase(g_fds.begin() + (long)i);
+    g_sent.erase(fd);
     nl_tc_close(fd);
 }
 
-void ch_send(int fd, const std::string &line)
+void ch_send_at(const nl_where &w, int fd, const std::string &line)
 {
-    if (nl_tc_send(fd, line + "\n") < 0) fail_msg("send to chat_server failed: %s", strerror(errno));
+    g_sent[fd] = line;
+    if (nl_tc_send(fd, line + "\n") < 0) nl_fail_at(w, "sending %s: %s", nl_quote(line, 120).c_str(), strerror(errno));
 }
 
 ch_msg::~ch_msg()
@@ -153,63 +173,72 @@ long long ch_msg::num(const char *key) const
     return json_integer_value(v);
 }
 
-void ch_read(int fd, ch_msg *m, int timeout_ms)
+void ch_read_at(const nl_where &w, int fd, ch_msg *m, int timeout_ms)
 {
     if (m->j) json_decref(m->j);
     m->j = nullptr;
     int rc = nl_tc_read_line(fd, &m->raw, timeout_ms);
-    if (rc == 0) fail_msg("the server closed the connection (before a line; got '%s')", m->raw.c_str());
+    if (rc == 0)
+        nl_fail_at(w, "%s: expected a line, got EOF (the server closed; before it: %s)", after(fd).c_str(),
+                   nl_quote(m->raw).c_str());
     if (rc < 0)
-        fail_msg("no complete line within %d ms (bytes so far: '%.200s')", timeout_ms, m->raw.c_str());
+        nl_fail_at(w, "%s: expected a line within %d ms, got %s", after(fd).c_str(), timeout_ms,
+                   m->raw.empty() ? "nothing" : (nl_quote(m->raw) + " without its \\n").c_str());
     json_error_t e;
     m->j = json_loads(m->raw.c_str(), 0, &e);
-    if (!json_is_object(m->j)) fail_msg("not a JSON object line: '%.200s'", m->raw.c_str());
+    if (!json_is_object(m->j))
+        nl_fail_at(w, "%s: expected a JSON object line, got %s", after(fd).c_str(), nl_quote(m->raw).c_str());
 }
 
-void ch_expect(int fd, const char *type, ch_msg *m, int timeout_ms)
+void ch_expect_at(const nl_where &w, int fd, const char *type, ch_msg *m, int timeout_ms)
 {
-    ch_read(fd, m, timeout_ms);
-    if (strcmp(m->type(), type) != 0) fail_msg("expected a '%s' line, got: %.300s", type, m->raw.c_str());
+    ch_read_at(w, fd, m, timeout_ms);
+    if (strcmp(m->type(), type) != 0)
+        nl_fail_at(w, "%s: expected a \"%s\" line, got %s", after(fd).c_str(), type, nl_quote(m->raw, 300).c_str());
 }
 
-void ch_expect_error(int fd, const char *contains)
+void ch_expect_error_at(const nl_where &w, int fd, const char *contains)
 {
     ch_msg m;
-    ch_expect(fd, "error", &m);
+    ch_expect_at(w, fd, "error", &m);
     if (m.str("message").find(contains) == std::string::npos)
-        fail_msg("expected an error mentioning '%s', got: %s", contains, m.raw.c_str());
+        nl_fail_at(w, "%s: expected an error whose message contains '%s', got %s", after(fd).c_str(), contains,
+                   nl_quote(m.raw, 300).c_str());
 }
 
-void ch_sync(int fd)
+void ch_sync_at(const nl_where &w, int fd)
 {
-    ch_send(fd, "{\"type\":\"list_rooms\"}");
+    ch_send_at(w, fd, "{\"type\":\"list_rooms\"}");
     ch_msg m;
-    ch_expect(fd, "rooms", &m);
+    ch_expect_at(w, fd, "rooms", &m);
 }
 
-void ch_nick(int fd, const char *name)
+void ch_nick_at(const nl_where &w, int fd, const char *name)
 {
-    ch_send(fd, ch_json("{s:s, s:s}", "type", "nick", "name", name));
+    ch_send_at(w, fd, ch_json("{s:s, s:s}", "type", "nick", "name", name));
     ch_msg m;
-    ch_expect(fd, "nick_changed", &m);
-    assert_string_equal(m.str("new").c_str(), name);
+    ch_expect_at(w, fd, "nick_changed", &m);
+    if (m.str("new") != name)
+        nl_fail_at(w, "%s: expected nick_changed with \"new\":\"%s\", got %s", after(fd).c_str(), name, nl_quote(m.raw).c_str());
 }
 
-void ch_join(int fd, const char *room)
+void ch_join_at(const nl_where &w, int fd, const char *room)
 {
-    ch_send(fd, ch_json("{s:s, s:s}", "type", "join", "room", room));
+    ch_send_at(w, fd, ch_json("{s:s, s:s}", "type", "join", "room", room));
     ch_msg m;
-    ch_expect(fd, "joined", &m);
-    assert_string_equal(m.str("room").c_str(), room);
+    ch_expect_at(w, fd, "joined", &m);
+    if (m.str("room") != room)
+        nl_fail_at(w, "%s: expected joined with \"room\":\"%s\", got %s", after(fd).c_str(), room, nl_quote(m.raw).c_str());
 }
 
-void ch_say(int fd, const char *room, const std::string &content)
+void ch_say_at(const nl_where &w, int fd, const char *room, const std::string &content)
 {
-    ch_send(fd, ch_json("{s:s, s:s, s:s}", "type", "message", "room", room, "content", content.c_str()));
+    ch_send_at(w, fd, ch_json("{s:s, s:s, s:s}", "type", "message", "room", room, "content", content.c_str()));
     ch_msg m;
-    ch_expect(fd, "message", &m, 10000);
-    assert_string_equal(m.str("room").c_str(), room);
-    if (m.str("content") != content) fail_msg("own message came back changed: %.200s", m.raw.c_str());
+    ch_expect_at(w, fd, "message", &m, 10000);
+    if (m.str("room") != room || m.str("content") != content)
+        nl_fail_at(w, "%s: expected the sender's own message back unchanged, got %s", after(fd).c_str(),
+                   nl_quote(m.raw, 300).c_str());
 }
 
 std::string ch_json(const char *fmt, ...)
