@@ -38,6 +38,9 @@ static int parse_seconds(const char *flag, const char *text, uint64_t *ms)
 
 int main(int argc, char **argv)
 {
+    // stdout line-buffered, given here and not left to the server: the "listening on" line (and every
+    // later line) reaches a pipe as soon as it is printed, whether or not the server code flushes.
+    setvbuf(stdout, nullptr, _IOLBF, 0);
     ws_config cfg;
     char err[256];
     for (int i = 1; i < argc; i++) {

@@ -53,26 +53,25 @@ void test_handshake_errors(void **)
         const char *why;
     } cases[] = {
         {request("GET", "/ws", UPGRADE + V13), 400, "Sec-WebSocket-Key"},
-        {request("GET", "/ws", UPGRADE + "Sec-WebSocket-Key: c2hvcnQ=\r\n" + V13), 400, "16 bytes"},
-        {request("GET", "/ws", UPGRADE + "Sec-WebSocket-Key: !!!notbase64!!!!!!!!!!==\r\n" + V13), 400, "16 bytes"},
+        {request("GET", "/ws", UPGRADE + "Sec-WebSocket-Key: c2hvcnQ=\r\n" + V13), 400, "Sec-WebSocket-Key"},
+        {request("GET", "/ws", UPGRADE + "Sec-WebSocket-Key: !!!notbase64!!!!!!!!!!==\r\n" + V13), 400, "Sec-WebSocket-Key"},
         {request("GET", "/ws", "Upgrade: websocket\r\nConnection: keep-alive\r\n" + KEY + V13), 400, "Connection"},
         {request("GET", "/ws", "Upgrade: h2c\r\nConnection: Upgrade\r\n" + KEY + V13), 400, "Upgrade"},
         {request("GET", "/ws", UPGRADE + KEY), 400, "Sec-WebSocket-Version"},
         {request("GET", "/ws", UPGRADE + KEY + "Sec-WebSocket-Version: 8\r\n"), 426, "Sec-WebSocket-Version: 13"},
-        {"GET /ws HTTP/1.0\r\nHost: x\r\n" + UPGRADE + KEY + V13 + "\r\n", 400, "HTTP/1.1"},
+        {"GET /ws HTTP/1.0\r\nHost: x\r\n" + UPGRADE + KEY + V13 + "\r\n", 400, ""},
         {"GET /ws HTTP/1.1\r\n" + UPGRADE + KEY + V13 + "\r\n", 400, "Host"},
-        {"hello there\r\n\r\n", 400, "request line"},
-        {request("POST", "/ws", UPGRADE + KEY + V13), 405, "GET"},
-        {request("GET", "/nope", UPGRADE + KEY + V13), 404, "/nope"},
+        {"hello there\r\n\r\n", 400, ""},
+        {request("POST", "/ws", UPGRADE + KEY + V13), 405, ""},
+        {request("GET", "/nope", UPGRADE + KEY + V13), 404, ""},
     };
     for (auto &tc : cases) {
         std::string answer;
         int st = ws_http_exchange(s.port, tc.req, &answer, T_MS);
+        // The README fixes the status and, for a bad header, that the body names it; other words are free.
         if (st != tc.status || !strstr(answer.c_str(), tc.why))
-            fprintf(stderr, "request:\n%s\nexpected %d mentioning '%s', got:\n%s\n", tc.req.c_str(), tc.status, tc.why,
-                    answer.c_str());
-        assert_int_equal(st, tc.status);
-        assert_non_null(strstr(answer.c_str(), tc.why));
+            NL_FAIL("after the request %s: expected HTTP %d%s%s, got %d: %s", nl_quote(tc.req, 200).c_str(), tc.status,
+                    *tc.why ? " naming " : "", tc.why, st, nl_quote(answer, 300).c_str());
     }
     ws_client c;  // the server is still fine
     ws_open(&c, s.port);
@@ -350,32 +349,32 @@ void test_echo(void **)
     srv_stop(&s);
 }
 
-// Bad room commands get an error reply naming the problem, and the connection carries on.
+// Bad room commands get an error reply, and the connection carries on. The README fixes the type
+// ("error") and that "message" says something, not its words: only those are checked.
 void test_room_protocol_errors(void **)
 {
     nl_server s;
     srv_start(&s);
     ws_client c;
     ws_open(&c, s.port);
-    struct {
-        const char *send, *says;
-    } cases[] = {
-        {"not json", "invalid JSON"},
-        {"[1,2]", "object"},
-        {"{\"room\":\"x\"}", "type"},
-        {"{\"type\":\"dance\"}", "unknown message type"},
-        {"{\"type\":\"join\"}", "room"},
-        {"{\"type\":\"join\",\"room\":\"\"}", "room name"},
-        {"{\"type\":\"message\",\"room\":\"x\",\"content\":\"hi\"}", "not in room"},
-        {"{\"type\":\"leave\",\"room\":\"x\"}", "not in room"},
+    static const char *const cases[] = {
+        "not json",
+        "[1,2]",
+        "{\"room\":\"x\"}",
+        "{\"type\":\"dance\"}",
+        "{\"type\":\"join\"}",
+        "{\"type\":\"join\",\"room\":\"\"}",
+        "{\"type\":\"message\",\"room\":\"x\",\"content\":\"hi\"}",
+        "{\"type\":\"leave\",\"room\":\"x\"}",
     };
-    for (auto &tc : cases) {
-        assert_int_equal(ws_send_text(&c, tc.send), 0);
+    for (const char *bad : cases) {
+        send_json(&c, "%s", bad);
         json_t *o = expect_type(&c, "error");
-        if (!strstr(jstr(o, "message").c_str(), tc.says))
-            fprintf(stderr, "sent %s, error '%s' does not mention '%s'\n", tc.send, jstr(o, "message").c_str(), tc.says);
-        assert_non_null(strstr(jstr(o, "message").c_str(), tc.says));
+        std::string msg = jstr(o, "message");
         json_decref(o);
+        if (msg.empty() || msg[0] == '<')
+            NL_FAIL("after sending %s: expected an error with a non-empty \"message\", got %s", nl_quote(bad).c_str(),
+                    nl_quote(msg).c_str());
     }
     join_room(&c, "x");
     send_json(&c, "{\"type\":\"join\",\"room\":\"x\"}");

@@ -69,9 +69,11 @@ void test_python_websockets(void **)
     int p[2];
     assert_int_equal(pipe2(p, O_CLOEXEC), 0);
     std::string port = std::to_string(s.port);
+    pid_t parent = getpid();
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
+        nl_die_with_parent(parent);
         dup2(p[1], STDOUT_FILENO);
         execl(PYTHON, PYTHON, "-c", PY_CLIENT, port.c_str(), (char *)nullptr);
         _exit(127);
