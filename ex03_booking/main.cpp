@@ -91,6 +91,9 @@ static bool load_shows(const char *path, std::vector<std::string> *names, std::v
 
 int main(int argc, char **argv)
 {
+    // stdout line-buffered, given here and not left to the server: the "listening on" line (and every
+    // later line) reaches a pipe as soon as it is printed, whether or not the server code flushes.
+    setvbuf(stdout, nullptr, _IOLBF, 0);
     static const struct option opts[] = {
         {"mode", required_argument, nullptr, 'm'},  {"workers", required_argument, nullptr, 'w'},
         {"key-path", required_argument, nullptr, 'k'}, {"stock", required_argument, nullptr, 's'},
