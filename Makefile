@@ -5,7 +5,7 @@
 #   make moulinette [EX="ex00_echo ..."] [REPORT=r.json] [JUNIT=j.xml] [GRADESCOPE=g.json] [HTML=r.html] [JOBS=N] [SHARD=I/N|auto]
 #   make grade EX=<id> SUB=<dir>
 #   make mutate EX=<id> [MAX=N] [FILE=f.cpp]   operator mutants: the suite's mutation score
-#   make stability EX=<id> [RUNS=50]   run a reference suite RUNS times: failures per test
+#   make stability EX=<id> [RUNS=50] [ONLY="test_a ..."]   run a reference suite RUNS times: failures per test
 #   make bench | bench-ex00 ... ; make fuzz ; make dist-student ; make clean
 #   make SAN=address|thread|undefined <target>
 include mk/config.mk
@@ -76,7 +76,7 @@ RUNS ?= 50
 stability: libs
 	@test -n "$(EX)" || { echo "usage: make stability EX=<exercise id> [RUNS=50]"; exit 2; }
 	+@$(MAKE) --no-print-directory -C $(EX) NETLAB_PREBUILT=1 all
-	scripts/stability.sh $(EX) $(RUNS) $(BUILD)
+	ONLY="$(ONLY)" scripts/stability.sh $(EX) $(RUNS) $(BUILD)
 
 # make bench-ex00 runs tests/bench/ex00_*/ ; make bench runs them all.
 BENCHES := $(patsubst tests/bench/%/Makefile,%,$(wildcard tests/bench/*/Makefile))

@@ -3,6 +3,7 @@
 # and its own temporary folder (as the moulinette does), and prints per test the failures out of RUNS.
 # A test that fails even once makes the matrix depend on luck: fix it. Exit 1 when any test failed.
 #   usage: scripts/stability.sh EX [RUNS] [BUILD]     (make stability EX=ex00_echo RUNS=50)
+#   ONLY="test_a test_b" limits the run to those tests (make stability ... ONLY="...").
 # Tests with "san" in spec.json run against BUILD-<san> when it was built (make SAN=<san>), else BUILD.
 set -u
 EX=${1:?usage: stability.sh EX [RUNS] [BUILD]}
@@ -24,6 +25,7 @@ trap 'rm -rf "$work"' EXIT
 total_fail=0
 printf '%-40s %8s  %s\n' test failures "first failure"
 while read -r name tmo san; do
+    if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then continue; fi
     build=$BUILD
     [ "$san" != - ] && [ -x "${BUILD}-$san/tests/$EX/run_tests" ] && build=${BUILD}-$san
     bin=$build/tests/$EX/run_tests
