@@ -71,12 +71,13 @@ CHAT_TEST(test_line_too_long)
 
 // Senders i each share room "<prefix><i>" with one slow client that never reads, and each sends
 // `rounds` messages of 60 KB, reading its own copy back every time (deadline 10 s).
-static void flood(nl_server *s, int slow, const char *prefix, int senders, int rounds, std::vector<int> *fds)
+static void flood_at(const nl_where &w, nl_server *s, int slow, const char *prefix, int senders, int rounds,
+                     std::vector<int> *fds)
 {
-    for (int i = 0; i < senders; i++) ch_join(slow, (prefix + std::to_string(i)).c_str());
+    for (int i = 0; i < senders; i++) ch_join_at(w, slow, (prefix + std::to_string(i)).c_str());
     for (int i = 0; i < senders; i++) {
-        int fd = ch_connect(s);
-        ch_join(fd, (prefix + std::to_string(i)).c_str());
+        int fd = ch_connect_at(w, s);
+        ch_join_at(w, fd, (prefix + std::to_string(i)).c_str());
         fds->push_back(fd);
     }
     std::string content(60000, 'x');
@@ -85,14 +86,16 @@ static void flood(nl_server *s, int slow, const char *prefix, int senders, int r
             content[0] = (char)('a' + r);
             std::string room = prefix + std::to_string(i);
             int fd = (*fds)[(size_t)i];
-            ch_send(fd, ch_json("{s:s, s:s, s:s}", "type", "message", "room", room.c_str(), "content", content.c_str()));
+            ch_send_at(w, fd, ch_json("{s:s, s:s, s:s}", "type", "message", "room", room.c_str(), "content", content.c_str()));
             ch_msg m;
-            ch_read(fd, &m, 10000);
-            if (!strcmp(m.type(), "user_left")) ch_read(fd, &m, 10000);  // the slow one was dropped
+            ch_read_at(w, fd, &m, 10000);
+            if (!strcmp(m.type(), "user_left")) ch_read_at(w, fd, &m, 10000);  // the slow one was dropped
             if (strcmp(m.type(), "message") != 0 || m.str("content") != content)
-                fail_msg("sender %d: expected its own message back, got: %.200s", i, m.raw.c_str());
+                nl_fail_at(w, "flood round %d, sender %d: expected its own 60000-byte message back, got %s", r, i,
+                           nl_quote(m.raw, 200).c_str());
         }
 }
+#define flood(...) flood_at(NL_HERE, __VA_ARGS__)
 
 // 25 x 4 x 60 KB = 6 MB towards a client that reads nothing: more than the kernel can hold for it
 // (tcp_wmem max 4 MB + a small receive window) plus its 1 MB output limit. The others must keep

@@ -14,14 +14,19 @@ static const std::string KEY = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 static const std::string V13 = "Sec-WebSocket-Version: 13\r\n";
 
 // Sends raw bytes on a fresh /echo connection and expects the server to close with code.
-static void violation(uint16_t port, const std::string &bytes, int code, const char *path = "/echo")
+// Sends bytes that break the protocol and expects a Close with code; failures name the caller's line.
+static void violation_at(const nl_where &w, uint16_t port, const std::string &bytes, int code, const char *path = "/echo")
 {
     ws_client c;
-    ws_open(&c, port, path);
-    assert_int_equal(ws_send_raw(&c, bytes), 0);
-    expect_close(&c, code);
+    ws_open_at(w, &c, port, path);
+    if (ws_send_raw(&c, bytes) != 0) nl_fail_at(w, "sending %s: the send failed", nl_quote(bytes, 60).c_str());
+    std::string what = "after sending the frame " + nl_quote(bytes, 60);
+    nl_where here = w;
+    here.ctx = what;
+    expect_close_at(here, &c, code);
     ws_close(&c);
 }
+#define violation(...) violation_at(NL_HERE, __VA_ARGS__)
 
 static std::string frame(int op, const std::string &data, bool fin = true, bool mask = true, int rsv = 0)
 {

@@ -5,6 +5,7 @@
 #include "bk_harness.h"
 #include "nl_clock.h"
 #include "nl_test.h"
+#include "nl_check.h"
 #include "nl_testproc.h"
 
 #include <cerrno>
@@ -26,39 +27,49 @@
 
 static const char *const MODES[] = {"seq", "pool", "thread"};
 
-static void expect_ok(const booking_reply *r, const booking_request *q)
+// Local helpers report at the test's line (nl_check.h): each is a macro over an *_at function.
+static void expect_ok_at(const nl_where &w, const booking_reply *r, const booking_request *q)
 {
-    if (r->status != BOOKING_OK) fail_msg("request op %d on '%s' refused: %s", q->op, q->show, r->message);
-    assert_int_equal(r->tag, q->tag);
-    assert_int_equal(r->mtype, q->reply_mtype);
-    assert_int_equal(r->op, q->op);
+    if (r->status != BOOKING_OK)
+        nl_fail_at(w, "request op %d on '%s' (count %d): expected status OK, got %d: %s", q->op, q->show, q->count,
+                   r->status, r->message);
+    if (r->tag != q->tag || r->mtype != q->reply_mtype || r->op != q->op)
+        nl_fail_at(w, "request op %d tag %llu to mtype %lld: the reply has op %d tag %llu mtype %lld", q->op,
+                   (unsigned long long)q->tag, (long long)q->reply_mtype, r->op, (unsigned long long)r->tag,
+                   (long long)r->mtype);
 }
+#define expect_ok(...) expect_ok_at(NL_HERE, __VA_ARGS__)
 
-static booking_reply call(int qid, booking_request q)
+static booking_reply call_at(const nl_where &w, int qid, booking_request q)
 {
     booking_reply r;
-    if (bk_call(qid, &q, &r) < 0) fail_msg("no reply to op %d on '%s': %s", q.op, q.show, strerror(errno));
-    assert_int_equal(r.tag, q.tag);
-    assert_int_equal(r.mtype, q.reply_mtype);
+    if (bk_call(qid, &q, &r) < 0) nl_fail_at(w, "request op %d on '%s': expected a reply, got none: %s", q.op, q.show, strerror(errno));
+    if (r.tag != q.tag || r.mtype != q.reply_mtype)
+        nl_fail_at(w, "request op %d tag %llu to mtype %lld: the reply has tag %llu mtype %lld", q.op,
+                   (unsigned long long)q.tag, (long long)q.reply_mtype, (unsigned long long)r.tag, (long long)r.mtype);
     return r;
 }
+#define call(...) call_at(NL_HERE, __VA_ARGS__)
 
-static void assert_queue_empty(int qid)
+static void assert_queue_empty_at(const nl_where &w, int qid)
 {
     struct msqid_ds ds;
-    assert_int_equal(msgctl(qid, IPC_STAT, &ds), 0);
-    if (ds.msg_qnum != 0) fail_msg("%lu message(s) left in the queue: a reply went to the wrong mtype or twice",
-                                   (unsigned long)ds.msg_qnum);
+    if (msgctl(qid, IPC_STAT, &ds) != 0) nl_fail_at(w, "msgctl(IPC_STAT) on queue %d: %s", qid, strerror(errno));
+    if (ds.msg_qnum != 0)
+        nl_fail_at(w, "expected an empty queue, %lu message(s) left in it: a reply went to the wrong mtype or twice",
+                   (unsigned long)ds.msg_qnum);
 }
+#define assert_queue_empty(...) assert_queue_empty_at(NL_HERE, __VA_ARGS__)
 
-static void assert_stock(int qid, const char *show, int capacity, int sold)
+static void assert_stock_at(const nl_where &w, int qid, const char *show, int capacity, int sold)
 {
     int rem = -99, so = -99, cap = -99;
-    assert_int_equal(bk_show_state(qid, show, &rem, &so, &cap), 0);
-    assert_int_equal(cap, capacity);
-    if (so != sold || rem + so != capacity)
-        fail_msg("%s: sold %d remaining %d capacity %d, expected sold %d", show, so, rem, cap, sold);
+    if (bk_show_state(qid, show, &rem, &so, &cap) != 0) nl_fail_at(w, "list: expected the show '%s', it is not listed", show);
+    if (cap != capacity || so != sold || rem + so != capacity)
+        nl_fail_at(w, "%s: expected capacity %d, sold %d, remaining %d; got capacity %d, sold %d, remaining %d", show,
+                   capacity, sold, capacity - sold, cap, so, rem);
 }
+#define assert_stock(...) assert_stock_at(NL_HERE, __VA_ARGS__)
 
 // ---- setup ---------------------------------------------------------------------------------------
 
