@@ -47,6 +47,7 @@ void ch_run_both(void (*scenario)(const char *backend))
             g_in_child = true;
             atexit(kill_leftovers);  // also after a failed assertion
             fprintf(stderr, "[ backend %s ]\n", b);
+            nl_check_prefix((std::string("on backend ") + b).c_str());
             scenario(b);
             kill_leftovers();
             fflush(stdout);

@@ -32,6 +32,10 @@ std::string nl_quote(const std::string &s, size_t max)
     return o;
 }
 
+static std::string g_prefix;
+
+void nl_check_prefix(const char *prefix) { g_prefix = prefix ? prefix : ""; }
+
 void nl_fail_at(const nl_where &w, const char *fmt, ...)
 {
     char buf[4096];
@@ -39,8 +43,9 @@ void nl_fail_at(const nl_where &w, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    if (w.ctx.empty()) print_error("ERROR: %s\n", buf);
-    else print_error("ERROR: %s: %s\n", w.ctx.c_str(), buf);
+    std::string pre = g_prefix.empty() ? "" : g_prefix + ": ";
+    if (w.ctx.empty()) print_error("ERROR: %s%s\n", pre.c_str(), buf);
+    else print_error("ERROR: %s%s: %s\n", pre.c_str(), w.ctx.c_str(), buf);
     _fail(w.file, w.line);
     abort();  // not reached: _fail jumps back to the test runner
 }

@@ -27,6 +27,10 @@ std::string nl_quote(const std::string &s, size_t max = 160);
 // Call it only from the test's own thread (CMocka jumps back to the test runner).
 [[noreturn]] void nl_fail_at(const nl_where &w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+// Words put before every failure message of this process, e.g. "on backend uring" for a suite that
+// runs each scenario once per backend ("" to clear).
+void nl_check_prefix(const char *prefix);
+
 void nl_expect_streq_at(const nl_where &w, const std::string &got, const std::string &want);
 void nl_expect_eq_int_at(const nl_where &w, long long got, long long want);
 void nl_expect_contains_at(const nl_where &w, const std::string &got, const std::string &needle);
