@@ -226,7 +226,8 @@ void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &ma
             std::string summary, line;
             for (size_t i = 0; i <= r.log_tail.size(); i++) {
                 if (i == r.log_tail.size() || r.log_tail[i] == '\n') {
-                    bool error = line.find("rror:") != std::string::npos || line.find("Failure") != std::string::npos ||
+                    bool error = line.find("[  ERROR   ]") != std::string::npos || line.find("rror:") != std::string::npos ||
+                                 line.find("Failure") != std::string::npos ||
                                  line.find("Sanitizer") != std::string::npos;
                     if (error && why.empty()) why = line;
                     if (line.find("FAIL") != std::string::npos) summary = line;
