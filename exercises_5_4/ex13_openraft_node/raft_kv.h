@@ -2,9 +2,7 @@
 // behind dqlite). libraft does elections, replication, the disk log and the TCP transport; you write
 // the state machine (kv_fsm.cpp), the client protocol (kv_proto.cpp) and the node (raft_kv_node.cpp).
 #pragma once
-extern "C" {
-#include <raft.h>
-}
+#include "kv_raft_c.h"
 
 #include <cstddef>
 #include <cstdint>

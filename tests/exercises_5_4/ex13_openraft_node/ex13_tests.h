@@ -10,6 +10,7 @@ int ex13_teardown(void **state);
     X(test_line_too_long) X(test_follower_redirects) X(test_status_format)                       \
     X(test_membership_add_remove) X(test_kill_leader_no_acked_write_lost)                        \
     X(test_restart_all_durable) X(test_cluster5_two_failures) X(test_history_linearizable)        \
-    X(test_partition_no_stale_read) X(test_partition_minority_write_not_acked)
+    X(test_partition_no_stale_read) X(test_partition_minority_write_not_acked)           \
+    X(test_differential_fsm_and_protocol)
 #define EX13_DECLARE(name) void name(void **);
 EX13_TESTS(EX13_DECLARE)
