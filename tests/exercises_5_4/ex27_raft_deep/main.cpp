@@ -12,7 +12,7 @@
     X(test_joint_election_needs_both_majorities)                                                           \
     X(test_conflict_hint) X(test_conflicting_entries_truncated) X(test_stale_append_keeps_entries)         \
     X(test_follower_commit_bounded) X(test_no_commit_previous_term_by_counting) X(test_commit_needs_majority) \
-    X(test_next_index_backs_up) X(test_single_node_commits)                                                \
+    X(test_next_index_backs_up) X(test_single_node_commits) X(test_append_batch_limit)                                             \
     X(test_change_membership_refused) X(test_joint_commit_needs_both_majorities)                           \
     X(test_leader_not_in_new_config_steps_down) X(test_new_leader_finishes_change) X(test_config_in_force)                       \
     X(test_compact_threshold) X(test_snapshot_records_config) X(test_install_snapshot_follower)            \

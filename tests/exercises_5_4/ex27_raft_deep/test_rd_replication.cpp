@@ -214,3 +214,41 @@ void test_single_node_commits(void **)
     EXPECT(last_to(out, RD_SCHEDULE_HEARTBEAT, 0), "a leader re-arms its heartbeat timer");
     rd_free(n);
 }
+
+void test_append_batch_limit(void **)
+{
+    // At most 16 entries per AppendEntries: 17 entries go as 16, then 1 right after the success.
+    RdNode *n = rd_node_id(1, 3);
+    RdOutputs out;
+    win_election(n, {2}, &out);
+    for (int i = 1; i <= 17; i++) rd_propose(n, "e" + std::to_string(i));
+    RdAppendEntriesReply rej{rd_current_term(n), false, 0, 1};
+    out.clear();
+    rd_handle_append_entries_reply(n, 2, &rej, &out); // follower 2 is empty: retry from index 1
+    const RdOutput *o = last_to(out, RD_SEND_APPEND_ENTRIES, 2);
+    EXPECT(o && o->append_entries.prev_log_index == 0 && o->append_entries.entries.size() == 16 &&
+               o->append_entries.entries[15].index == 16 && o->append_entries.leader_commit == 0,
+           "17 entries for an empty follower: expected prev 0 and entries 1..16 (at most 16), commit 0, got %s",
+           o ? ("prev " + std::to_string(o->append_entries.prev_log_index) + " +" +
+                std::to_string(o->append_entries.entries.size())).c_str() : "nothing");
+    out.clear();
+    ack(n, 2, 16, &out);
+    o = last_to(out, RD_SEND_APPEND_ENTRIES, 2);
+    EXPECT(o && o->append_entries.prev_log_index == 16 && o->append_entries.prev_log_term == 1 &&
+               o->append_entries.entries.size() == 1 && o->append_entries.leader_commit == 16,
+           "after the follower holds 16: expected at once prev (16,t1) with entry 17 and commit 16, got %s",
+           o ? ("prev " + std::to_string(o->append_entries.prev_log_index) + " +" +
+                std::to_string(o->append_entries.entries.size())).c_str() : "nothing");
+    EXPECT(count_kind(out, RD_SEND_APPEND_ENTRIES) == 1, "only the follower that answered is sent entries, got %zu",
+           count_kind(out, RD_SEND_APPEND_ENTRIES));
+    out.clear();
+    ack(n, 2, 17, &out);
+    EXPECT(!last_to(out, RD_SEND_APPEND_ENTRIES, 2), "a follower that holds everything gets nothing more until the "
+           "next heartbeat");
+    out.clear();
+    rd_on_heartbeat_timeout(n, &out);
+    EXPECT(last_to(out, RD_SEND_APPEND_ENTRIES, 2) && last_to(out, RD_SEND_APPEND_ENTRIES, 3) &&
+               last_to(out, RD_SCHEDULE_HEARTBEAT, 0) && last_to(out, RD_SCHEDULE_HEARTBEAT, 0)->delay_ms == 50,
+           "the heartbeat timeout sends to every other voter and re-arms the heartbeat (50 ms)");
+    rd_free(n);
+}
