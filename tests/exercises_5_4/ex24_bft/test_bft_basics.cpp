@@ -157,7 +157,13 @@ void test_forged_mac_rejected(void **)
 void test_vcm_rules(void **)
 {
     BftViewChangeVotes vc;
+    vc.quorum = 9;
+    vc.current_view = 99;
+    vc.votes[100].insert(1);
     bft_vcm_init(&vc, 2);
+    if (vc.quorum != 2 || vc.current_view != 0 || !vc.votes.empty())
+        fail_msg("bft_vcm_init(quorum 2) over a used counter: expected quorum 2, view 0, no votes; got quorum %u, view %llu, %zu views",
+                 vc.quorum, (unsigned long long)vc.current_view, vc.votes.size());
     bft_vcm_request(&vc, 2, 5);
     bft_vcm_request(&vc, 2, 5);
     if (bft_vcm_is_complete(&vc, 2)) fail_msg("replica 5 voting twice for view 2, quorum 2: expected incomplete (votes are per replica)");
@@ -177,13 +183,19 @@ void test_vcm_rules(void **)
 void test_tendermint_lock(void **)
 {
     TendermintReplica t;
+    t.height = 5, t.round = 6, t.phase = TM_COMMIT, t.locked = true, t.locked_value = "old", t.locked_round = 4;
+    t.decided = {"old"};
     tendermint_init(&t, 3);
+    if (t.id != 3 || t.height != 0 || t.round != 0 || t.phase != TM_PROPOSE || t.locked || !t.locked_value.empty() ||
+        t.locked_round != 0 || !t.decided.empty())
+        fail_msg("tendermint_init(id 3) over a used replica: expected id 3, height 0, round 0, Propose, unlocked, nothing decided");
     std::string v = tendermint_prevote(&t, "A");
     if (v != "A" || t.phase != TM_PREVOTE) fail_msg("unlocked replica, proposal A: expected prevote A and phase Prevote, got %s", v.c_str());
     tendermint_lock(&t, "A");
     if (!t.locked || t.locked_value != "A" || t.locked_round != 0 || t.phase != TM_PRECOMMIT)
         fail_msg("lock A in round 0: expected locked on A since round 0, phase Precommit");
     tendermint_advance_round(&t);
+    if (t.phase != TM_PROPOSE || t.round != 1) fail_msg("advance_round from Precommit: expected round 1, phase Propose, got round %u phase %d", t.round, t.phase);
     tendermint_advance_round(&t);
     v = tendermint_prevote(&t, "B");
     if (v != "A") fail_msg("locked on A, round 2 proposes B: expected prevote A (the lock), got %s", v.c_str());
@@ -191,7 +203,8 @@ void test_tendermint_lock(void **)
     tendermint_lock(&t, "A");
     if (t.locked_round != 2) fail_msg("re-locked in round 2: expected locked_round 2, got %u", t.locked_round);
     tendermint_commit(&t, "A");
-    if (t.locked || t.height != 1) fail_msg("after commit at height 0: expected height 1 and no lock (locks belong to a height)");
+    if (t.locked || t.height != 1 || !t.locked_value.empty() || t.locked_round != 0 || t.round != 0 || t.phase != TM_PROPOSE)
+        fail_msg("after commit at height 0: expected height 1, round 0, Propose and no lock (locks belong to a height; value cleared, round 0)");
     v = tendermint_prevote(&t, "C");
     if (v != "C") fail_msg("height 1, unlocked, proposal C: expected prevote C, got %s", v.c_str());
     tendermint_commit(&t, "C");
