@@ -412,7 +412,7 @@ static void test_simulate_leaves_ring(void **)
 
 struct Call {
     RingTs *ts;
-    int op; // 0 add, 1 lookup, 2 remove
+    int op; // 0 add, 1 lookup, 2 remove, 3 node_count
     RingNode node;
     int rc = -100;
     bool done = false; // written by the worker under __atomic
@@ -426,6 +426,7 @@ static void *call_thread(void *arg)
     if (c->op == 0) c->rc = ring_ts_add_node(c->ts, &c->node, nullptr, &err);
     if (c->op == 1) c->rc = ring_ts_lookup(c->ts, "some_key", &res, &err);
     if (c->op == 2) c->rc = ring_ts_remove_node(c->ts, c->node.id.c_str(), nullptr, &err);
+    if (c->op == 3) c->rc = (int)ring_ts_node_count(c->ts);
     __atomic_store_n(&c->done, true, __ATOMIC_RELEASE);
     return nullptr;
 }
@@ -580,6 +581,61 @@ static void test_ts_concurrent_readers_writers(void **)
     ring_ts_destroy(&ts);
 }
 
+// R13: node_count is a read: it waits while a writer holds the lock.
+static void test_ts_node_count_takes_read_lock(void **)
+{
+    RingTs ts;
+    ts_with_nodes(&ts, 2);
+    assert_int_equal(pthread_rwlock_wrlock(&ts.lock), 0);
+    Call c{&ts, 3, node("unused")};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, nullptr, call_thread, &c), 0);
+    bool finished_under_writer = nl_wait_until(call_done, &c, 1500);
+    pthread_rwlock_unlock(&ts.lock);
+    pthread_join(t, nullptr);
+    if (finished_under_writer) fail_msg("ring_ts_node_count returned while a writer held the lock (expected it to wait)");
+    if (c.rc != 2) fail_msg("ring_ts_node_count after the writer left: expected 2, got %d", c.rc);
+    ring_ts_destroy(&ts);
+}
+
+// R7, R13: ring_ts_init refuses what ring_init refuses.
+static void test_ts_init_refuses_bad_config(void **)
+{
+    RingTs ts;
+    RingError err;
+    memset(&err, 0, sizeof err);
+    RingConfig bad{0, 3};
+    int rc = ring_ts_init(&ts, &bad, &err);
+    if (rc != RING_ERR_INVALID) fail_msg("ring_ts_init({virtual_nodes 0, rf 3}): expected RING_ERR_INVALID, got %d", rc);
+    if (strlen(err.message) == 0) fail_msg("ring_ts_init({virtual_nodes 0, rf 3}): no error message");
+    RingConfig bad_rf{10, 0};
+    rc = ring_ts_init(&ts, &bad_rf, &err);
+    if (rc != RING_ERR_INVALID) fail_msg("ring_ts_init({virtual_nodes 10, rf 0}): expected RING_ERR_INVALID, got %d", rc);
+}
+
+// R7: each limit at the limit and one past: 1,000,000 virtual nodes, 1,000,000 points in the ring.
+static void test_limits_at_the_limit(void **)
+{
+    Ring r;
+    RingError err;
+    RingConfig at{RING_MAX_POINTS, 1}, past{(size_t)RING_MAX_POINTS + 1, 1};
+    int rc = ring_init(&r, &at, &err);
+    if (rc != RING_OK) fail_msg("ring_init(virtual_nodes %d, the limit): expected RING_OK, got %d", RING_MAX_POINTS, rc);
+    rc = ring_init(&r, &past, &err);
+    if (rc != RING_ERR_INVALID) fail_msg("ring_init(virtual_nodes %d, one past): expected RING_ERR_INVALID, got %d", RING_MAX_POINTS + 1, rc);
+    RingConfig c{1000, 1};
+    assert_int_equal(ring_init(&r, &c, &err), RING_OK);
+    RingNode full = node("full", 1000), more = node("more", 1);
+    rc = ring_add_node(&r, &full, nullptr, &err);
+    if (rc != RING_OK) fail_msg("1000 virtual nodes x weight 1000 = 1,000,000 points (the limit): expected RING_OK, got %d", rc);
+    size_t points = ring_debug(&r).size();
+    if (points != (size_t)RING_MAX_POINTS) fail_msg("after adding 1,000,000 points: ring_debug has %zu", points);
+    rc = ring_add_node(&r, &more, nullptr, &err);
+    if (rc != RING_ERR_INVALID) fail_msg("1000 more points past the 1,000,000 limit: expected RING_ERR_INVALID, got %d", rc);
+    if (ring_node_count(&r) != 1 || ring_debug(&r).size() != (size_t)RING_MAX_POINTS)
+        fail_msg("the refused add changed the ring: %zu nodes, %zu points", ring_node_count(&r), ring_debug(&r).size());
+}
+
 // test_ring_diff.cpp: the submission against the reference oracle on random operation sequences.
 void test_differential_random_rings(void **);
 
@@ -607,6 +663,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ts_error_path_unlocks),
     cmocka_unit_test(test_ts_concurrent_readers_writers),
     cmocka_unit_test(test_differential_random_rings),
+    cmocka_unit_test(test_ts_node_count_takes_read_lock),
+    cmocka_unit_test(test_ts_init_refuses_bad_config),
+    cmocka_unit_test(test_limits_at_the_limit),
 };
 
 NL_TEST_MAIN("exercises_5_4/ex01_consistent_hash", tests)
