@@ -393,6 +393,11 @@ static void test_from_bytes_rejects_entry_at_end(void **)
     // one byte more: the second entry has an id length (1) and nothing else
     b.push_back(1);
     expect_rejected(b, "count 2, second entry only an id length");
+    // count 1, id of 11 bytes, a counter of 7 bytes: 19 bytes pass the count check, the entry is one short
+    std::vector<uint8_t> short_counter = {'V', 'C', 1, 0, 0, 0, 1, 11};
+    for (char ch = 'a'; ch <= 'k'; ch++) short_counter.push_back((uint8_t)ch);
+    for (int i = 0; i < 7; i++) short_counter.push_back(0);
+    expect_rejected(short_counter, "count 1, 11-byte id, counter of 7 bytes");
 }
 
 // R18: the names of the four orders, and "?" for a value that is none of them.
