@@ -47,7 +47,6 @@ struct writer {
 };
 
 struct node {
-    const raft_kv_config *cfg = nullptr;
     uv_loop_t loop;
     uv_tcp_t listener;
     uv_signal_t sigterm, sigint;
@@ -377,7 +376,6 @@ int raft_kv_run(const raft_kv_config *cfg, char *err, size_t errlen)
     }
     signal(SIGPIPE, SIG_IGN);
     node *n = new node;
-    n->cfg = cfg;
     int rv = -1;
     bool raft_ready = false;
     uv_loop_init(&n->loop);

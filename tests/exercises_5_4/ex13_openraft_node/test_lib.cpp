@@ -344,6 +344,16 @@ void test_snapshot_malformed(void **)
         if (rc != RAFT_MALFORMED || dump(st) != "{keep=me}")
             fail_msg("decode of a snapshot with %s: expected RAFT_MALFORMED and the store unchanged, got rc %d and %s",
                      c.why, rc, dump(st).c_str());
+        // Through the state machine: restore refuses it too (and the buffer stays the caller's).
+        struct raft_fsm fsm;
+        kv_fsm_init(&fsm, &st);
+        struct raft_buffer b2 = {raft_malloc(c.bytes.size() + 1), c.bytes.size()};
+        memcpy(b2.base, c.bytes.data(), c.bytes.size());
+        rc = fsm.restore(&fsm, &b2);
+        if (rc != RAFT_MALFORMED || dump(st) != "{keep=me}")
+            fail_msg("fsm restore of a snapshot with %s: expected RAFT_MALFORMED and the store unchanged, got rc %d and %s",
+                     c.why, rc, dump(st).c_str());
+        raft_free(b2.base);
     }
 }
 
