@@ -263,6 +263,7 @@ void test_instance_ids_and_errors(void **)
 {
     if (paxos_instance_new(0, 0, 1)) fail_msg("paxos_instance_new with 0 acceptors must return NULL");
     if (paxos_instance_new(0, 3, 0)) fail_msg("paxos_instance_new with 0 learners must return NULL");
+    paxos_instance_free(nullptr); // like free(NULL): nothing happens
     PaxosInstance *inst = paxos_instance_new(0, 4, 1);
     if (paxos_fail_acceptor(inst, 4) != -1) fail_msg("paxos_fail_acceptor(4) with acceptors 0..3 must return -1");
     if (paxos_instance_acceptor(inst, 4)) fail_msg("paxos_instance_acceptor(4) with acceptors 0..3 must return NULL");
