@@ -298,6 +298,43 @@ void test_2pc_bad_arguments(void **)
     tpc_part *y = nullptr;
     rc = tpc_part_open(p.c_str(), 3, &c.cfg, nullptr, 0, &y, &err);
     CHECK(rc == TX_ERR_ARG && !y, "tpc_part_open id 3 of 2 participants: expected ERR_ARG, got %s", tx_rc_name(rc));
+    rc = tpc_part_open(p.c_str(), 0, &c.cfg, nullptr, 0, &y, &err);
+    CHECK(rc == TX_ERR_ARG && !y, "tpc_part_open id 0: expected ERR_ARG, got %s", tx_rc_name(rc));
+    // The same limits for 3PC.
+    tpc3_coord *x3 = nullptr;
+    rc = tpc3_coord_open(p.c_str(), &bad, nullptr, 0, &x3, &err);
+    CHECK(rc == TX_ERR_ARG && !x3, "tpc3_coord_open with 0 participants: expected ERR_ARG, got %s", tx_rc_name(rc));
+    tpc3_part *y3 = nullptr;
+    rc = tpc3_part_open(p.c_str(), 3, &c.cfg, nullptr, 0, &y3, &err);
+    CHECK(rc == TX_ERR_ARG && !y3, "tpc3_part_open id 3 of 2 participants: expected ERR_ARG, got %s", tx_rc_name(rc));
+    rc = tpc3_part_open(p.c_str(), 0, &c.cfg, nullptr, 0, &y3, &err);
+    CHECK(rc == TX_ERR_ARG && !y3, "tpc3_part_open id 0: expected ERR_ARG, got %s", tx_rc_name(rc));
+    std::string p3 = c.dir + "/c3.log";
+    rc = tpc3_coord_open(p3.c_str(), &c.cfg, nullptr, 0, &x3, &err);
+    CHECK(rc == TX_OK && x3, "tpc3_coord_open: expected OK, got %s", tx_rc_name(rc));
+    rc = tpc3_coord_begin(x3, id33.c_str(), 0, &err);
+    CHECK(rc == TX_ERR_ARG, "3PC begin with a 33-char id: expected ERR_ARG, got %s", tx_rc_name(rc));
+    rc = tpc3_coord_begin(x3, id32.c_str(), 0, &err);
+    CHECK(rc == TX_OK, "3PC begin with a 32-char id: expected OK, got %s", tx_rc_name(rc));
+    rc = tpc3_coord_begin(x3, id32.c_str(), 0, &err);
+    CHECK(rc == TX_ERR_STATE, "3PC begin with an id already used: expected ERR_STATE, got %s", tx_rc_name(rc));
+    CHECK(join(disk_records(p3.c_str())) == "[START " + id32 + "]", "3PC log after the refused reuse: expected [START %s], got %s",
+          id32.c_str(), join(disk_records(p3.c_str())).c_str());
+    tx_msg m3{};
+    m3.type = TX_MSG_VOTE_YES;
+    m3.from = 3;
+    snprintf(m3.tx, sizeof m3.tx, "%s", id32.c_str());
+    CHECK(tpc3_coord_on_msg(x3, &m3, 0) == TX_ERR_ARG, "3PC coordinator on_msg from node 3 of 2: expected ERR_ARG");
+    m3.from = 0;
+    CHECK(tpc3_coord_on_msg(x3, &m3, 0) == TX_ERR_ARG, "3PC coordinator on_msg from node 0: expected ERR_ARG");
+    CHECK(tpc3_coord_tick(nullptr, 0) == TX_ERR_ARG && tpc3_part_tick(nullptr, 0) == TX_ERR_ARG &&
+              tpc3_coord_on_msg(nullptr, &m3, 0) == TX_ERR_ARG && tpc3_part_on_msg(nullptr, &m3, 0) == TX_ERR_ARG &&
+              tpc3_coord_begin(nullptr, "x", 0, &err) == TX_ERR_ARG,
+          "3PC tick/on_msg/begin on NULL: expected ERR_ARG");
+    CHECK(tpc3_coord_state(nullptr, "x") == TX_UNKNOWN && tpc3_part_state(nullptr, "x") == TX_UNKNOWN &&
+              tpc3_coord_state(x3, nullptr) == TX_UNKNOWN && tpc3_known_limitations(nullptr) == 3,
+          "3PC state on NULL: expected UNKNOWN; tpc3_known_limitations(NULL): expected 3");
+    tpc3_coord_free(x3);
     cl_free(&c);
 }
 

@@ -238,4 +238,53 @@ void test_3pc_recovered_coordinator_adopts(void **)
               tx_state_name(cl_state(&e, i, "t1")));
     cl_free(&d);
     cl_free(&e);
+
+    // Direct answers (R15): the coordinator about a transaction it never began; a recovering
+    // participant about its own state; a coordinator told the outcome by a backup.
+    cluster f;
+    cl_init(&f, 3, 3, 1, "3r");
+    tx_msg m{};
+    m.type = TX_MSG_STATE_REQ;
+    m.from = 2;
+    m.to = 0;
+    snprintf(m.tx, sizeof m.tx, "ghost");
+    tpc3_coord_on_msg(static_cast<tpc3_coord *>(f.node[0]), &m, 0);
+    CHECK(!f.sent.empty() && f.sent.back() == "0>2 STATE_REPLY(ABORTED)",
+          "3PC STATE_REQ for a transaction the coordinator never began: expected 0>2 STATE_REPLY(ABORTED), got %s",
+          f.sent.empty() ? "nothing" : f.sent.back().c_str());
+    f.crash_node = 2;
+    f.crash_k = point_index(2, "after-send VOTE_YES", 1);
+    f.sent.clear();
+    cl_begin(&f, "t1");
+    cl_run_until(&f, 3);
+    f.crash_node = -1;
+    cl_restart(&f, 2); // PREPARED on disk: recovering
+    m.from = 1;
+    m.to = 2;
+    snprintf(m.tx, sizeof m.tx, "t1");
+    tpc3_part_on_msg(static_cast<tpc3_part *>(f.node[2]), &m, f.now);
+    CHECK(f.sent.back() == "2>1 STATE_REPLY(UNKNOWN)",
+          "a recovering participant (PREPARED on disk) asked its state: expected 2>1 STATE_REPLY(UNKNOWN), got %s", f.sent.back().c_str());
+    cl_free(&f);
+
+    cluster g;
+    cl_init(&g, 3, 3, 1, "3r");
+    g.crash_node = 0;
+    g.crash_k = point_index(0, "after-log PRECOMMIT t1", 1);
+    cl_begin(&g, "t1");
+    cl_run_until(&g, 5);
+    g.crash_node = -1;
+    cl_restart(&g, 0); // PRECOMMIT on disk, undecided
+    m.type = TX_MSG_COMMIT;
+    m.from = 3;
+    m.to = 0;
+    size_t before = g.sent.size();
+    tpc3_coord_on_msg(static_cast<tpc3_coord *>(g.node[0]), &m, g.now);
+    CHECK(cl_state(&g, 0, "t1") == TX_COMMITTED, "restarted coordinator told COMMIT by participant 3: expected COMMITTED, got %s",
+          tx_state_name(cl_state(&g, 0, "t1")));
+    bool acked = false;
+    for (size_t i = before; i < g.sent.size(); i++)
+        acked |= g.sent[i] == "0>3 ACK";
+    CHECK(acked, "restarted coordinator told COMMIT by participant 3: expected 0>3 ACK among %s", join(g.sent).c_str());
+    cl_free(&g);
 }
