@@ -48,6 +48,7 @@ void test_config_rejected(void **)
         if (r) fail_msg("bft_new accepted a config with %s", c.problem);
         if (!err[0]) fail_msg("bft_new refused a config with %s but wrote no message into err", c.problem);
         if (bft_new(&c.cfg, nullptr, 0)) fail_msg("bft_new accepted a config with %s (err NULL)", c.problem);
+        if (bft_new(&c.cfg, nullptr, sizeof err)) fail_msg("bft_new accepted a config with %s (err NULL, err_len 200)", c.problem);
     }
     BftConfig ok[] = {{63, 64, test_keys(64), T_MS}, {0, 1, test_keys(1), UINT64_MAX >> BFT_MAX_BACKOFF}, {2, 3, test_keys(3), 1}};
     for (const BftConfig &c : ok) {
