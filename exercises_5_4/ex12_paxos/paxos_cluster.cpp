@@ -634,7 +634,7 @@ void paxos_cluster_params(uint64_t seed, PaxosClusterParams *p)
     p->partitions = nl_rng_chance(&r, 0.75);
     p->crashes = nl_rng_chance(&r, 0.75);
     p->fault_ms = nl_rng_range(&r, 800, 2000);
-    p->heal_deadline_ms = 10000;
+    p->heal_deadline_ms = 3000;
     p->propose_every_ms = nl_rng_range(&r, 30, 80);
 }
 
