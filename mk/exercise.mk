@@ -9,6 +9,9 @@
 #   ORACLE_SRCS     reference sources linked into the test binary inside `namespace oracle`, for
 #                   differential tests (see tests/moulinette/README.md, "The oracle")
 #   ORACLE_HDRS     the headers the suite includes as "oracle/<name>.h" (the API in namespace oracle)
+#   ORACLE_PROGS    programs of the reference built as oracle binaries, for the wire differential
+#                   tests of server exercises (tests/support/nl_wire_diff.h); their sources are
+#                   ORACLE_SRCS_<prog>, by default PROG_SRCS_<prog> and LIB_SRCS
 # then includes this file. `make -C <exercise>` builds the programs and the test binary.
 
 include $(dir $(lastword $(MAKEFILE_LIST)))config.mk
@@ -23,6 +26,7 @@ PKGS ?=
 PROG_EXTRA_LIBS ?=
 ORACLE_SRCS ?=
 ORACLE_HDRS ?=
+ORACLE_PROGS ?=
 
 ALL_PKGS := $(sort $(COMMON_PKGS) $(PKGS))
 EX_CXXFLAGS := $(CXXFLAGS) -I$(EX_DIR) $(call pkg_cflags,$(ALL_PKGS)) \
@@ -49,15 +53,17 @@ ORACLE_INC      := $(ORACLE_DIR)/include
 ORACLE_OBJS     := $(patsubst %.cpp,$(ORACLE_DIR)/%.o,$(notdir $(ORACLE_SRCS)))
 ORACLE_GEN_HDRS := $(addprefix $(ORACLE_INC)/oracle/,$(notdir $(ORACLE_HDRS)))
 ORACLE_WRAP     := $(NETLAB_ROOT)/mk/oracle-wrap.sh
-TEST_CXXFLAGS   := $(if $(ORACLE_HDRS),-I$(ORACLE_INC))
+ORACLE_BIN      := $(ORACLE_DIR)/bin
+ORACLE_PROG_BINS := $(addprefix $(ORACLE_BIN)/,$(ORACLE_PROGS))
+TEST_CXXFLAGS   := $(if $(ORACLE_HDRS),-I$(ORACLE_INC)) $(if $(ORACLE_PROGS),-DNL_ORACLE_BIN_DIR='"$(ORACLE_BIN)"')
 
 .PHONY: all programs tests test-objs oracle-files clean-ex
 all: programs tests
 programs: $(PROG_BINS)
 tests: $(if $(TEST_SRCS),$(TEST_BIN))
-test-objs: $(TEST_OBJS) $(ORACLE_OBJS)
+test-objs: $(TEST_OBJS) $(ORACLE_OBJS) $(ORACLE_PROG_BINS)
 oracle-files: # what a student pack ships of the oracle (read by moulinette dist-student)
-	@echo $(ORACLE_OBJS) $(ORACLE_GEN_HDRS)
+	@echo $(ORACLE_OBJS) $(ORACLE_GEN_HDRS) $(ORACLE_PROG_BINS)
 
 # The shared libraries are built by their own Makefiles; the moulinette sets NETLAB_PREBUILT=1
 # after building them once, so parallel mutant builds never race on them.
@@ -110,7 +116,28 @@ $(BUILD)/bin/$(1): $$(patsubst %.cpp,$(OBJ)/%.o,$$(PROG_SRCS_$(1))) $(LIB_OBJS) 
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
-$(TEST_BIN): $(TEST_OBJS) $(ORACLE_OBJS) $(if $(filter 1,$(TEST_LINKS_LIB)),$(LIB_OBJS)) $(SUPPORT_LIB) $(COMMON_LIB) $(LIB_STAMP)
+# Oracle program <p>: the pristine reference's sources (the real tree, never a variant's copy) built
+# beside the oracle objects, so every variant's suite talks to the same reference server. A student
+# pack ships the binary instead (no reference source there) and it is copied as it is.
+ORACLE_PROG_OBJ := $(ORACLE_DIR)/prog
+define oracle_prog_rule
+ORACLE_SRCS_$(1) ?= $$(PROG_SRCS_$(1)) $$(LIB_SRCS)
+ifneq ($(wildcard $(ORACLE_PACK)/$(1)),)
+$(ORACLE_BIN)/$(1): $(ORACLE_PACK)/$(1)
+	@mkdir -p $$(dir $$@)
+	cp $$< $$@
+else
+$(ORACLE_BIN)/$(1): $$(patsubst %.cpp,$(ORACLE_PROG_OBJ)/%.o,$$(ORACLE_SRCS_$(1))) $(COMMON_LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CXX) $$(LDFLAGS) $$(filter %.o,$$^) $(EX_LIBS) -o $$@
+endif
+endef
+$(foreach p,$(ORACLE_PROGS),$(eval $(call oracle_prog_rule,$(p))))
+$(ORACLE_PROG_OBJ)/%.o: $(ORACLE_REF_DIR)/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) -I$(ORACLE_REF_DIR) $(EX_CXXFLAGS) -c $< -o $@
+
+$(TEST_BIN): $(TEST_OBJS) $(ORACLE_OBJS) $(if $(filter 1,$(TEST_LINKS_LIB)),$(LIB_OBJS)) $(SUPPORT_LIB) $(COMMON_LIB) $(LIB_STAMP) | $(ORACLE_PROG_BINS)
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) $(filter %.o,$^) $(SUPPORT_LIB) $(EX_LIBS) $(call pkg_libs,cmocka) -o $@
 

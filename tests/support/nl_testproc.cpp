@@ -55,7 +55,7 @@ static bool reap(nl_server *s, bool block)
 
 int nl_server_start(nl_server *s, const char *program, const std::vector<std::string> &args, int timeout_ms)
 {
-    std::string path = nl_bin_path(program);
+    std::string path = program[0] == '/' ? std::string(program) : nl_bin_path(program);  // an oracle's full path
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) return -1;
     pid_t parent = getpid();

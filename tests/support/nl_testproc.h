@@ -29,7 +29,7 @@ void nl_die_with_parent(pid_t parent);
 // Path of a built program: $NETLAB_BIN_DIR/<name> (set by NL_TEST_MAIN or the moulinette).
 std::string nl_bin_path(const char *name);
 
-// Starts <bin dir>/<program> with args (argv[0] added). Returns 0 when the server printed its
+// Starts <bin dir>/<program> (or program itself when it is an absolute path) with args (argv[0] added). Returns 0 when the server printed its
 // listening line within timeout_ms, -1 otherwise (the process is killed, the reason printed).
 int nl_server_start(nl_server *s, const char *program, const std::vector<std::string> &args, int timeout_ms);
 
