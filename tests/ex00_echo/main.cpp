@@ -9,7 +9,8 @@ static const struct CMUnitTest tests[] = {
     T(test_multiple_clients),  T(test_client_disconnect),  T(test_count_decrements),
     T(test_rapid_connect_disconnect),
     T(test_echo_fuzz),         T(test_line_too_long),      T(test_emfile_survived),
-    T(test_shutdown_says_bye),
+    T(test_shutdown_says_bye), T(test_wire_diff),        T(test_max_clients_busy),
+    T(test_thread_stack),      T(test_blanks_and_case),
     T(test_pool_bound),        T(test_pool_queue_full_busy), T(test_pool_idle_timeout),
     T(test_pool_shutdown_loses_nothing),
 };

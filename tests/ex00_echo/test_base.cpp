@@ -148,9 +148,11 @@ void test_client_disconnect(void **)
 // one pass cannot be trusted to show it. Each round, STRESS_THREADS test threads each open BURST
 // connections, wait until all are accepted, and close them at once, so dozens of server threads
 // decrement together while the acceptor increments; after the round COUNT must come back to
-// exactly 1 (the probe). Rounds go on for STRESS_MS: a lost update leaves COUNT off for good, so
-// any lost update in any round fails the test.
-enum { STRESS_THREADS = 3, BURST = 60, STRESS_MS = 12000, ROUND_SETTLE_MS = 4000 };
+// exactly 1 (the probe). Rounds go on for STRESS_MS or STRESS_ROUNDS rounds, whichever comes first:
+// a lost update leaves COUNT off for good, so any lost update in any round fails the test. A counter
+// updated by a load and a store loses one within 7 to 18 rounds here (5 runs), so 150 rounds leave it
+// no chance, and an idle machine runs them in about 4 s of the 12 (400 rounds before this cap).
+enum { STRESS_THREADS = 3, BURST = 60, STRESS_MS = 12000, STRESS_ROUNDS = 150, ROUND_SETTLE_MS = 4000 };
 
 struct stress_arg {
     uint16_t port;
@@ -198,7 +200,7 @@ void test_count_decrements(void **)
 
     uint64_t end = nl_now_ms() + STRESS_MS;
     int rounds = 0;
-    while (nl_now_ms() < end) {
+    while (nl_now_ms() < end && rounds < STRESS_ROUNDS) {
         pthread_t t[STRESS_THREADS];
         stress_arg args[STRESS_THREADS];
         for (int i = 0; i < STRESS_THREADS; i++) {

@@ -1,0 +1,98 @@
+// test_limits.cpp — rules of the README beyond the seed's rows: --max-clients at the limit and one
+// past (R10), the 256 KiB client thread stack (R15), blanks and case (R2).
+#include "echo_test.h"
+#include "nl_clock.h"
+#include "suite.h"
+
+#include <sys/resource.h>
+
+// Connects a client and waits until it is served (its line echoed). A BUSY is retried until
+// ET_WAIT_MS: a client that just left may not be forgotten yet (R10 says "once a client leaves").
+static int served_client_at(const nl_where &w, const std::string &name)
+{
+    uint64_t deadline = nl_now_ms() + ET_WAIT_MS;
+    for (;;) {
+        int fd = et_connect_at(w);
+        et_send_at(w, fd, name + "\n");
+        std::string l = et_line_at(w, fd);
+        if (l == "ECHO: " + et_upper(name)) return fd;
+        et_close(fd);
+        if (l != "BUSY" || nl_now_ms() >= deadline)
+            nl_fail_at(w, "client %s: expected 'ECHO: %s', got '%s'", name.c_str(), et_upper(name).c_str(), l.c_str());
+    }
+}
+#define served_client(name, ...) served_client_at(NL_HERE_CTX(__VA_ARGS__), name)
+
+// --max-clients 2: two clients served (at the limit), the third told BUSY and closed (one past) and
+// not counted; after one leaves, a new client is served again; then the limit holds again.
+void test_max_clients_busy(void **)
+{
+    et_start({"--max-clients", "2"});
+    int a = served_client("first");
+    int b = served_client("second");
+    int c = et_connect();
+    et_expect(c, "BUSY", "third client with --max-clients 2");
+    et_expect_eof(c, "after BUSY (--max-clients 2)");
+    NL_EXPECT_EQ_INT(et_count(a), 2, "COUNT after a third client was refused (BUSY is not counted)");
+    et_close(b);
+    et_wait_count(a, 1, "after the second client left");
+    int d = served_client("fourth", "after a client left, --max-clients 2");
+    NL_EXPECT_EQ_INT(et_count(d), 2, "COUNT asked by the client that took the free place");
+    int e = et_connect();
+    et_expect(e, "BUSY", "a client past the limit again (--max-clients 2, 2 served)");
+    et_stop_ok();
+}
+
+// 600 clients at once in a 3 GiB address space: with 256 KiB stacks they need 150 MiB, with the
+// default 8 MiB stacks 4.7 GiB (pthread_create fails and clients are told BUSY). Under
+// AddressSanitizer (which reserves terabytes of address space) the limit cannot be set: the check
+// of the clients alone runs.
+enum { STACK_CLIENTS = 600 };
+void test_thread_stack(void **)
+{
+    et_start({});
+#ifndef __SANITIZE_ADDRESS__
+    struct rlimit rl;
+    assert_int_equal(prlimit(et_srv.pid, RLIMIT_AS, nullptr, &rl), 0);
+    struct rlimit low = {(rlim_t)3 << 30, rl.rlim_max};
+    if (rl.rlim_cur > low.rlim_cur) assert_int_equal(prlimit(et_srv.pid, RLIMIT_AS, &low, nullptr), 0);
+#endif
+    std::vector<int> fds;
+    for (int i = 0; i < STACK_CLIENTS; i++) {
+        fds.push_back(et_connect());
+        et_send(fds.back(), "c" + std::to_string(i) + "\n");
+    }
+    for (int i = 0; i < STACK_CLIENTS; i++)
+        et_expect(fds[(size_t)i], "ECHO: C" + std::to_string(i),
+                  "client %d of %d at once in a 3 GiB address space (256 KiB stacks)", i + 1, STACK_CLIENTS);
+    NL_EXPECT_EQ_INT(et_count(fds[0]), STACK_CLIENTS, "COUNT with %d clients", STACK_CLIENTS);
+    et_stop_ok();
+}
+
+// R2: the five blanks around a line are not part of it (inside it they are kept), and commands are
+// matched after that, case-sensitively.
+void test_blanks_and_case(void **)
+{
+    et_start({});
+    int fd = et_connect();
+    et_send(fd, "  hi \t\n");
+    et_expect(fd, "ECHO: HI");
+    et_send(fd, "\v\fmixed Case\r\r\n");
+    et_expect(fd, "ECHO: MIXED CASE");
+    et_send(fd, "a \t\v b\n");
+    et_expect(fd, "ECHO: A \t\v B", "blanks inside a line are kept");
+    et_send(fd, "quit\nQUIT now\nTime\ncount\n");
+    et_expect(fd, "ECHO: QUIT", "commands are case-sensitive");
+    et_expect(fd, "ECHO: QUIT NOW");
+    et_expect(fd, "ECHO: TIME");
+    et_expect(fd, "ECHO: COUNT");
+    et_send(fd, " COUNT\t\n");
+    et_expect(fd, "COUNT: 1", "a command between blanks");
+    et_send(fd, "\tTIME \f\n");
+    std::string t = et_line(fd);
+    NL_EXPECT_TRUE(t.rfind("TIME: ", 0) == 0 && t.size() > 6, "after '\\tTIME \\f': got '%s'", t.c_str());
+    et_send(fd, "\f QUIT \v\n");
+    et_expect(fd, "BYE", "QUIT between blanks");
+    et_expect_eof(fd, "after QUIT between blanks");
+    et_stop_ok();
+}
