@@ -41,7 +41,7 @@ static void usage(FILE *f)
             "usage: moulinette validate [options] [EX ...]     reference 100/100, every mutant killed\n"
             "       moulinette grade [options] EX DIR [DIR ...] grade the files handed in, in each DIR\n"
             "       moulinette merge [options] R1.json R2.json ...  join the shard reports of one batch\n"
-            "       moulinette mutate [--jobs N] [--json F] [--max N] [--file F] [--from R.json] EX   operator mutants: the mutation score\n"
+            "       moulinette mutate [--jobs N] [--json F] [--max N] [--file F] [--from R.json] [--classic] EX   operator mutants: the mutation score\n"
             "       moulinette list                             exercises, tests and mutants\n"
             "       moulinette list --rules EX ...              each rule, the tests checking it, the unchecked ones\n"
             "       moulinette dist-student OUTDIR              the pack without solutions or mutants\n"
@@ -86,6 +86,7 @@ static int parse_cli(int argc, char **argv, cli *c)
         else if (a == "--verbose") c->verbose = true;
         else if (a == "--rules") c->rules = true;
         else if (a == "--from") { if (!value(&c->mutate.from)) return -1; }
+        else if (a == "--classic") c->mutate.classic = true;
         else if (a == "--file") { if (!value(&c->mutate.file)) return -1; }
         else if (a == "--max") {
             if (!value(&v)) return -1;

@@ -13,6 +13,7 @@ struct mt_mutate_options {
     std::string file;   // --file F: only this graded file
     int max = 0;        // --max N: at most N mutants, spread evenly over the files (0: all)
     std::string from;   // --from F: a previous --json report; only its survivors run again
+    bool classic = false;   // --classic: build every mutant alone (no schema, every test reachable)
 };
 
 // Returns 0 when the score reaches 90%, 1 below it, 2 when the run itself failed.

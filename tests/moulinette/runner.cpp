@@ -208,6 +208,8 @@ void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &ma
                                     "NETLAB_RESULT_FILE=" + result_file, std::string("NETLAB_NONCE=") + nonce};
     for (const char *k : {"ASAN_OPTIONS", "TSAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "NETLAB_LOG"})
         if (const char *val = getenv(k)) env.push_back(std::string(k) + "=" + val);
+    if (v->test_env)
+        for (const std::string &e : v->test_env(idx)) env.push_back(e);
     std::string bin = build + "/tests/" + v->spec->id + "/run_tests";
     mt_run r = mt_sandbox_run({bin, "--test", t.name}, dir, env, dir + "/.log", lim);
     std::string token = mt_read_tail(result_file, 200);
@@ -260,6 +262,8 @@ void push(pool *p, std::function<void(int)> fn, bool front = false)
 }
 
 void build_variant(shared_state *st, mt_variant *v, int slot);
+void build_failed(shared_state *st, mt_variant *v);
+void start_tests(shared_state *st, mt_variant *v, const std::string &build);
 
 // Queues the builds of the mutants that waited for this reference, ahead of the queued tests.
 void release_dependents(shared_state *st, mt_variant *v)
@@ -319,8 +323,19 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
     }
     // Mirror the exercise's place in the tree (relative includes such as ../mk/exercise.mk keep
     // working) with mk/ linked to the real one; NETLAB_ROOT points the rest at the real tree.
-    std::string base = st->tmp + "/v" + std::to_string(n), tree = base + "/tree", src = tree + "/" + v->spec->id,
-                build = base + "/build", log = base + "/build.log", tail;
+    std::string base = v->keep_dir.empty() ? st->tmp + "/v" + std::to_string(n) : v->keep_dir, tree = base + "/tree",
+                src = tree + "/" + v->spec->id, build = base + "/build", log = base + "/build.log", tail;
+    if (v->build_from) {   // a schema's mutant: the schema is built, only its tests run
+        v->src_dir = v->build_from->src_dir;
+        v->build_dir = v->build_from->build_dir;
+        if (!v->build_from->built) v->build_error = "the schema did not build";
+        else {
+            v->built = true;
+            start_tests(st, v, v->build_dir);
+        }
+        if (!v->build_error.empty()) build_failed(st, v);
+        return;
+    }
     mkdir(base.c_str(), 0755);
     v->src_dir = src;
     v->build_dir = build;
@@ -367,18 +382,30 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
     }
     v->build_ms = mt_progress_now_ms() - t0;
     if (!v->build_error.empty()) {
-        for (mt_result &r : v->results) r.detail = "not run: " + std::string(v->kind == MT_MUTANT ? "mutant " : "") + "build failed";
-        {
-            std::lock_guard<std::mutex> g(st->p.lock);
-            mt_progress_tests_done(&st->p.progress, v, (int)v->results.size());
-        }
-        release_dependents(st, v);
-        if (v->done) v->done(v);
+        build_failed(st, v);
         return;
     }
     v->built = true;
     release_dependents(st, v);
     check_norm(opt, v, build);
+    start_tests(st, v, build);
+}
+
+void build_failed(shared_state *st, mt_variant *v)
+{
+    for (mt_result &r : v->results) r.detail = "not run: " + std::string(v->kind == MT_MUTANT ? "mutant " : "") + "build failed";
+    {
+        std::lock_guard<std::mutex> g(st->p.lock);
+        mt_progress_tests_done(&st->p.progress, v, (int)v->results.size());
+    }
+    release_dependents(st, v);
+    if (v->done) v->done(v);
+}
+
+// Queues the tests of a built variant: one after the other until the first failure (mutate), or
+// each as its own task.
+void start_tests(shared_state *st, mt_variant *v, const std::string &build)
+{
     if (v->until_first_failure) {
         push(&st->p, [st, v, build](int s) {
             std::vector<size_t> order = v->order ? v->order(v) : std::vector<size_t>();
@@ -464,7 +491,7 @@ int mt_run_variants(const mt_options &opt, std::vector<mt_variant> *variants)
         mt_progress_add(&st.p.progress, &v);
     }
     for (mt_variant &v : *variants) {
-        if (v.kind != MT_MUTANT) continue;
+        if (v.kind != MT_MUTANT || v.build_from) continue;
         for (mt_variant &r : *variants)
             if (r.kind == MT_REFERENCE && r.spec == v.spec) {
                 v.ref = &r;

@@ -45,6 +45,12 @@ struct mt_variant {
     std::function<void(mt_variant *)> done;
     std::vector<int> test_timeout_s;
     std::string make_args;               // appended to this variant's make command (e.g. CXXFLAGS=-O0)
+    // Mutant schemata (mutate_schema.h): a variant that runs its tests on another variant's build
+    // (built, maybe in an earlier run, into its keep_dir), with test_env(i) added to test i's
+    // environment (NL_MUTANT=<id>, NL_MUTANT_TRACE=<file>).
+    const mt_variant *build_from = nullptr;
+    std::string keep_dir;                // build here, not in the run's temporary folder; kept after it
+    std::function<std::vector<std::string>(size_t)> test_env;
 
     int score() const;                   // base points passed (0 when the norm fails)
     int bonus_score() const;             // bonus points passed (0 when the norm fails)
