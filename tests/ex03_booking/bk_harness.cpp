@@ -92,9 +92,14 @@ static bool reap(bk_server *s, bool block)
 
 int bk_start(bk_server *s, const std::vector<std::string> &args, int timeout_ms)
 {
+    return bk_start_program(s, "", args, timeout_ms);
+}
+
+int bk_start_program(bk_server *s, const std::string &program, const std::vector<std::string> &args, int timeout_ms)
+{
     if (s->key_path.empty()) s->key_path = bk_key_file();
     if (s->key_path.empty()) return -1;
-    std::string path = nl_bin_path("booking_server");
+    std::string path = program.empty() ? nl_bin_path("booking_server") : program;
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) return -1;
     pid_t parent = getpid();

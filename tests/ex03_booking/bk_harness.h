@@ -34,6 +34,9 @@ std::string bk_key_file(void);
 // Starts booking_server with args + "--key-path <key_path>" (key_path from bk_key_file() when empty).
 // Waits up to timeout_ms for its listening line. Returns 0, or -1 with the reason printed.
 int bk_start(bk_server *s, const std::vector<std::string> &args, int timeout_ms = 10000);
+// The same with another booking_server program (a full path: the wire test's reference server).
+int bk_start_program(bk_server *s, const std::string &program, const std::vector<std::string> &args,
+                     int timeout_ms = 10000);
 // SIGTERM (or sig) and wait; the exit code, or -1 when killed by a signal / not exited in time.
 int bk_stop(bk_server *s, int sig = 0, int timeout_ms = 10000);
 bool bk_wait_exit(bk_server *s, int timeout_ms);

@@ -786,6 +786,9 @@ static void test_thread_mode_frees_requests(void **)
     STOP_CLEAN(&s);
 }
 
+void test_wire_diff(void **);   // test_wire_diff.cpp
+void test_show_limits(void **);  // test_limits.cpp
+
 #define T(f) cmocka_unit_test_teardown(f, bk_teardown)
 static const struct CMUnitTest tests[] = {
     T(test_server_starts),
@@ -807,6 +810,8 @@ static const struct CMUnitTest tests[] = {
     T(test_reclaims_stale_queue),
     T(test_thread_mode_releases_threads),
     T(test_thread_mode_frees_requests),
+    T(test_wire_diff),
+    T(test_show_limits),
 };
 
 NL_TEST_MAIN("ex03_booking", tests)
