@@ -504,8 +504,12 @@ int raft_cluster_run(uint64_t seed, const RaftClusterParams *params, const RaftC
         // A storm of messages (a protocol bug) must not hang the run: cap the events too.
         const uint64_t max_events = 400000;
         uint64_t steps = 0;
+        bool stopped_on_violation = false;
         while (!c.final_done && nl_sim_now(c.sim) <= end) {
             if (opts->max_steps && steps >= opts->max_steps) break;
+            for (int k = 0; k < RAFT_PROP_COUNT; k++)
+                stopped_on_violation |= (opts->stop_on >> k & 1u) && report->violated[k];
+            if (stopped_on_violation) break;
             if (steps >= max_events) {
                 violation(&c, RAFT_PROP_LIVENESS, "more than %" PRIu64 " events: a message storm", max_events);
                 break;
@@ -514,7 +518,7 @@ int raft_cluster_run(uint64_t seed, const RaftClusterParams *params, const RaftC
             steps++;
         }
         bool stopped_early = opts->max_steps && steps >= opts->max_steps;
-        if (!c.final_done && !stopped_early && !report->violated[RAFT_PROP_LIVENESS])
+        if (!c.final_done && !stopped_early && !stopped_on_violation && !report->violated[RAFT_PROP_LIVENESS])
             violation(&c, RAFT_PROP_LIVENESS, "%" PRIu64 " ms after healing, no new command is applied on every node",
                       p.heal_deadline_ms);
         report->events = nl_sim_get_stats(c.sim).events;

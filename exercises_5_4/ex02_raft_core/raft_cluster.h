@@ -41,6 +41,9 @@ struct RaftClusterOptions {
     bool verbose;       // with timeline: also every simulator event (deliveries, drops, timers)
     uint64_t max_steps; // stop after this many simulator events (0 = run the whole schedule)
     size_t trace_keep;  // events kept for a violation report (0 = 40)
+    // Bit k set: the run ends at the first violation of property k (the suite checks one property
+    // per test, so a broken node stops costing time as soon as the bug shows). 0 = run to the end.
+    unsigned stop_on = 0;
 };
 
 void raft_cluster_params(uint64_t seed, RaftClusterParams *params);

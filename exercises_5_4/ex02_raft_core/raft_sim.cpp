@@ -7,6 +7,8 @@
 #include <cinttypes>
 #include <cstdlib>
 #include <cstring>
+#include <getopt.h>
+#include <string>
 
 static void usage(FILE *out)
 {
@@ -53,40 +55,52 @@ int main(int argc, char **argv)
     uint64_t seed = 1, steps = 0, nodes = 0, dmin = 0, dmax = 0;
     double drop = -1, dup = -1;
     bool no_part = false, no_crash = false, verbose = false, have_delay = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : nullptr;
+    enum { O_SEED = 1, O_NODES, O_DROP, O_DUP, O_DELAY, O_NO_PART, O_NO_CRASH, O_STEPS, O_VERBOSE };
+    static const struct option longopts[] = {
+        {"help", no_argument, nullptr, 'h'},          {"seed", required_argument, nullptr, O_SEED},
+        {"nodes", required_argument, nullptr, O_NODES}, {"drop", required_argument, nullptr, O_DROP},
+        {"dup", required_argument, nullptr, O_DUP},     {"delay", required_argument, nullptr, O_DELAY},
+        {"no-partitions", no_argument, nullptr, O_NO_PART}, {"no-crashes", no_argument, nullptr, O_NO_CRASH},
+        {"steps", required_argument, nullptr, O_STEPS}, {"verbose", no_argument, nullptr, O_VERBOSE},
+        {nullptr, 0, nullptr, 0},
+    };
+    opterr = 0; // our own messages, which point at --help
+    int c, idx = -1;
+    while ((c = getopt_long(argc, argv, ":h", longopts, &idx)) != -1) {
+        const char *v = optarg;
         bool ok = true;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--seed")) {
-            ok = parse_u64(v, &seed), i++;
-        } else if (!strcmp(a, "--nodes")) {
-            ok = parse_u64(v, &nodes) && nodes >= 1 && nodes <= 9, i++;
-        } else if (!strcmp(a, "--drop")) {
-            ok = parse_prob(v, &drop), i++;
-        } else if (!strcmp(a, "--dup")) {
-            ok = parse_prob(v, &dup), i++;
-        } else if (!strcmp(a, "--steps")) {
-            ok = parse_u64(v, &steps) && steps > 0, i++;
-        } else if (!strcmp(a, "--delay")) {
-            const char *dash = v ? strchr(v, '-') : nullptr;
+        switch (c) {
+        case 'h': usage(stdout); return 0;
+        case O_SEED: ok = parse_u64(v, &seed); break;
+        case O_NODES: ok = parse_u64(v, &nodes) && nodes >= 1 && nodes <= 9; break;
+        case O_DROP: ok = parse_prob(v, &drop); break;
+        case O_DUP: ok = parse_prob(v, &dup); break;
+        case O_STEPS: ok = parse_u64(v, &steps) && steps > 0; break;
+        case O_DELAY: {
+            const char *dash = strchr(v, '-');
             ok = dash && parse_u64(std::string(v, dash).c_str(), &dmin) && parse_u64(dash + 1, &dmax) && dmin <= dmax;
-            have_delay = true, i++;
-        } else if (!strcmp(a, "--no-partitions")) {
-            no_part = true;
-        } else if (!strcmp(a, "--no-crashes")) {
-            no_crash = true;
-        } else if (!strcmp(a, "--verbose")) {
-            verbose = true;
-        } else {
-            fprintf(stderr, "raft_sim: unknown option '%s' (see --help)\n", a);
+            have_delay = true;
+            break;
+        }
+        case O_NO_PART: no_part = true; break;
+        case O_NO_CRASH: no_crash = true; break;
+        case O_VERBOSE: verbose = true; break;
+        case ':':
+            fprintf(stderr, "raft_sim: %s needs a value (see --help)\n", argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "raft_sim: unknown option '%s' (see --help)\n", argv[optind - 1]);
             return 2;
         }
         if (!ok) {
-            fprintf(stderr, "raft_sim: bad or missing value for %s: '%s' (see --help)\n", a, v ? v : "");
+            fprintf(stderr, "raft_sim: bad value for --%s: '%s' (see --help)\n", longopts[idx].name, v);
             return 2;
         }
+        idx = -1;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "raft_sim: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return 2;
     }
 
     RaftClusterParams p;

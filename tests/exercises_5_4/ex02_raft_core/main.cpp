@@ -1,4 +1,5 @@
-// main.cpp — the EX02 RaftCore suite: the seed's tests, the rule tests, the simulated properties.
+// main.cpp — the EX02 RaftCore suite: the seed's tests, the rule tests, the simulated properties, the
+// differential test against the reference oracle.
 #include "nl_test.h"
 
 #define RAFT_TESTS(X)                                                                                  \
@@ -11,7 +12,11 @@
     X(test_follower_commit_bounded_by_match) X(test_commit_needs_majority) X(test_match_index_monotonic) \
     X(test_next_index_never_below_one) X(test_restart_keeps_vote) X(test_prop_election_safety)        \
     X(test_prop_log_matching) X(test_prop_leader_completeness) X(test_prop_state_machine_safety)      \
-    X(test_prop_committed_durable) X(test_prop_liveness_after_heal)
+    X(test_prop_committed_durable) X(test_prop_liveness_after_heal) \
+    X(test_lower_term_append_refused) X(test_append_current_term_makes_follower)                       \
+    X(test_follower_commit_never_decreases) X(test_restart_reapplies_from_one) X(test_propose_only_on_leader) \
+    X(test_heartbeat_to_every_peer) X(test_invalid_replies_ignored) X(test_differential_random_inputs) \
+    X(test_next_index_bounds)
 
 #define DECLARE(name) void name(void **);
 RAFT_TESTS(DECLARE)

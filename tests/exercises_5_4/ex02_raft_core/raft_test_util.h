@@ -1,9 +1,11 @@
 // raft_test_util.h — small helpers shared by the EX02 RaftCore tests: configs, building a node into
 // a given role, crafting requests and picking outputs.
 #pragma once
+#include "nl_check.h"
 #include "nl_test.h"
 #include "raft_core.h"
 
+#include <algorithm>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -76,5 +78,30 @@ static inline std::string log_terms(const RaftCore *r) // e.g. "1,1,2"
     const RaftLogEntry *log = raft_log(r, &len);
     std::string s;
     for (size_t i = 0; i < len; i++) s += (i ? "," : "") + std::to_string(log[i].term);
+    return s;
+}
+
+static inline const char *state_name(RaftState s)
+{
+    return s == RAFT_LEADER ? "leader" : s == RAFT_CANDIDATE ? "candidate" : s == RAFT_FOLLOWER ? "follower" : "?";
+}
+
+static inline std::string entries_text(const std::vector<RaftLogEntry> &v) // e.g. "1/t1:a 2/t1:b"
+{
+    std::string s;
+    for (size_t i = 0; i < v.size(); i++)
+        s += (i ? " " : "") + std::to_string(v[i].index) + "/t" + std::to_string(v[i].term) + ":" + v[i].command;
+    return s;
+}
+
+// The targets of every output of `kind` in `out`, sorted (the README fixes no order), e.g. "2,3".
+static inline std::string targets(const RaftOutputs &out, RaftOutputKind kind)
+{
+    std::vector<uint64_t> t;
+    for (const RaftOutput &o : out)
+        if (o.kind == kind) t.push_back(o.target);
+    std::sort(t.begin(), t.end());
+    std::string s;
+    for (uint64_t id : t) s += (s.empty() ? "" : ",") + std::to_string(id);
     return s;
 }
