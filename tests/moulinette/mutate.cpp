@@ -280,6 +280,7 @@ std::string object_compile(const mt_options &opt, const mt_spec &spec, const std
         if (line.find(" -c ") != std::string::npos && line.find(src) != std::string::npos && o != std::string::npos) {
             std::string obj = line.substr(o + 4);
             std::string folder = obj.substr(0, obj.rfind('/'));
+            run_capture(object_make(opt, spec, dir, file, san, cxxflags), &st);   // what the object needs first (generated headers)
             return "mkdir -p " + folder + " && " + line + " 2>&1";
         }
     }
@@ -313,6 +314,9 @@ void precheck_alone(const mt_options &opt, const mt_spec &spec, const std::vecto
             if (!cmds.count(dir + m->file)) {
                 std::string c = object_compile(opt, spec, dir, m->file, "", "-O0");
                 cmds[dir + m->file] = c.empty() ? "" : c + " -fsyntax-only";
+                int rc = -1;   // the command must accept the reference's own file, or it proves nothing
+                if (!c.empty()) run_capture(cmds[dir + m->file], &rc);
+                if (rc != 0) cmds[dir + m->file] = "";
             }
         threads.emplace_back([&, dir] {
             for (;;) {

@@ -239,6 +239,10 @@ std::vector<ms_mutant *> culprits(const std::string &src, std::vector<ms_mutant 
 int ms_settle(const std::string &src, const std::string &path, std::vector<ms_mutant *> &mutants,
               const std::function<bool(const std::string &text, std::string *diagnostics)> &compile, int *compiles)
 {
+    // The file with the switch and no mutant must build here first (else no halving can help).
+    std::string diag;
+    (*compiles)++;
+    if (!compile(ms_render(src, {}).text, &diag)) return -1;
     for (;;) {
         ms_schema s = ms_render(src, mutants);
         std::string diag;
