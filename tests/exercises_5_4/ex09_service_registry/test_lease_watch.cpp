@@ -1,0 +1,350 @@
+// test_lease_watch.cpp — leases (ids, revoke, expiry on the virtual clock), watches (live batches,
+// history replay, filters, compaction, limits, waiting) and compaction (manual and automatic).
+#include "reg_tests.h"
+
+#include <pthread.h>
+
+void test_lease_grant_ids(void **)
+{
+    service_registry *r = reg_on(nullptr);
+    reg_lease got;
+    int64_t ttl;
+    EXPECT_RC(reg_lease_grant(r, 60, 0, &got, &ttl, nullptr), REG_OK, "grant ttl 60, id 0");
+    NL_EXPECT_EQ_INT(got, 1, "first id the registry picks");
+    NL_EXPECT_EQ_INT(ttl, 60, "granted ttl");
+    EXPECT_RC(reg_lease_grant(r, 60, 3, &got, &ttl, nullptr), REG_OK, "grant id 3");
+    NL_EXPECT_EQ_INT(got, 3, "the id asked for");
+    EXPECT_RC(reg_lease_grant(r, 60, 3, &got, &ttl, nullptr), REG_ERR_LEASE_EXISTS, "grant id 3 again");
+    EXPECT_RC(reg_lease_grant(r, 4, 0, &got, &ttl, nullptr), REG_OK, "grant ttl 4 (min 5)");
+    NL_EXPECT_EQ_INT(got, 2, "second id the registry picks");
+    NL_EXPECT_EQ_INT(ttl, 5, "ttl 4 raised to the minimum 5");
+    EXPECT_RC(reg_lease_grant(r, 5, 0, &got, &ttl, nullptr), REG_OK, "grant ttl 5");
+    NL_EXPECT_EQ_INT(got, 4, "third pick: 3 is taken");
+    NL_EXPECT_EQ_INT(ttl, 5, "ttl 5 (at the minimum)");
+    EXPECT_RC(reg_lease_revoke(r, 1, nullptr), REG_OK, "revoke 1");
+    EXPECT_RC(reg_lease_grant(r, 6, 0, &got, &ttl, nullptr), REG_OK, "grant after revoking 1");
+    NL_EXPECT_EQ_INT(got, 5, "picked ids only grow: 1 is free but not picked again");
+    NL_EXPECT_EQ_INT(ttl, 6, "ttl 6");
+    EXPECT_RC(reg_lease_revoke(r, 1, nullptr), REG_ERR_LEASE_NOT_FOUND, "revoke 1 again");
+    int64_t kt;
+    EXPECT_RC(reg_lease_keepalive(r, 1, &kt, nullptr), REG_ERR_LEASE_NOT_FOUND, "keepalive of revoked lease 1");
+    reg_lease_info info{};
+    EXPECT_RC(reg_lease_info_get(r, 77, &info, nullptr), REG_ERR_LEASE_NOT_FOUND, "lease_info of 77");
+    reg_free(r);
+}
+
+void test_lease_revoke_one_revision(void **)
+{
+    service_registry *r = reg_on(nullptr);
+    reg_lease a = GRANT(r, 60, 10), b = GRANT(r, 60, 20);
+    PUT(r, "y", "1", a); // 2
+    PUT(r, "x", "1", a); // 3
+    PUT(r, "z", "1", b); // 4
+    PUT(r, "w", "1", b); // 5
+    PUT(r, "w", "2", a); // 6: w moves to lease a
+    reg_lease_info info{};
+    EXPECT_RC(reg_lease_info_get(r, a, &info, nullptr), REG_OK);
+    std::string keys;
+    for (const std::string &k : info.keys) keys += k + " ";
+    NL_EXPECT_STREQ(keys, "w x y ", "keys of lease 10 (sorted)");
+    NL_EXPECT_EQ_INT(info.granted_ttl, 60, "granted ttl of lease 10");
+    int64_t w = WATCH(r, "", (reg_watch_opts{0, true, false, false, false}));
+    EXPECT_RC(reg_lease_revoke(r, a, nullptr), REG_OK, "revoke lease 10");
+    NL_EXPECT_EQ_INT(reg_current_revision(r), 7, "revoking a lease with three keys makes one revision");
+    NL_EXPECT_STREQ(GET(r, "", true), "rev=7 count=1 more=0 [z=1 c4 m4 v1 l20]", "every key after revoking lease 10");
+    NL_EXPECT_STREQ(DRAIN(r, w), "r7: DELETE w= c0 m7 v0 l0 ; DELETE x= c0 m7 v0 l0 ; DELETE y= c0 m7 v0 l0",
+                    "watch of every key during the revoke");
+    reg_lease e = GRANT(r, 60, 30);
+    EXPECT_RC(reg_lease_revoke(r, e, nullptr), REG_OK, "revoke lease 30 (no keys)");
+    NL_EXPECT_EQ_INT(reg_current_revision(r), 7, "revoking a lease without keys");
+    reg_free(r);
+}
+
+void test_lease_expiry_virtual_clock(void **)
+{
+    vclock c;
+    service_registry *r = reg_on(&c);
+    reg_lease l = GRANT(r, 10);
+    PUT(r, "e", "1", l); // 2
+    reg_lease_info info{};
+    c.ms += 3500;
+    EXPECT_RC(reg_lease_info_get(r, l, &info, nullptr), REG_OK);
+    NL_EXPECT_EQ_INT(info.ttl, 6, "ttl left 3.5 s into a 10 s lease (rounded down)");
+    c.ms += 1500; // 5 s in
+    int64_t ttl;
+    EXPECT_RC(reg_lease_keepalive(r, l, &ttl, nullptr), REG_OK, "keepalive 5 s in");
+    NL_EXPECT_EQ_INT(ttl, 10, "keepalive returns the granted ttl");
+    c.ms += 9999; // 1 ms before the renewed deadline
+    NL_EXPECT_STREQ(GET(r, "e", false), "rev=2 count=1 more=0 [e=1 c2 m2 v1 l1]", "9.999 s after the keepalive");
+    EXPECT_RC(reg_lease_info_get(r, l, &info, nullptr), REG_OK);
+    NL_EXPECT_EQ_INT(info.ttl, 0, "ttl with 1 ms left");
+    c.ms += 1; // the deadline
+    NL_EXPECT_STREQ(GET(r, "e", false), "rev=3 count=0 more=0 []", "10 s after the keepalive: the lease expired");
+    EXPECT_RC(reg_lease_keepalive(r, l, &ttl, nullptr), REG_ERR_LEASE_NOT_FOUND, "keepalive of the expired lease");
+    reg_free(r);
+}
+
+void test_lease_expiry_order(void **)
+{
+    vclock c;
+    service_registry *r = reg_on(&c);
+    reg_lease l1 = GRANT(r, 20, 1), l2 = GRANT(r, 10, 2), l3 = GRANT(r, 10, 3), l4 = GRANT(r, 30, 4);
+    PUT(r, "k1", "1", l1); // 2
+    PUT(r, "k2", "1", l2); // 3
+    PUT(r, "k3", "1", l3); // 4
+    PUT(r, "k4", "1", l4); // 5
+    int64_t w = WATCH(r, "k", (reg_watch_opts{0, true, false, true, false}));
+    c.ms += 25000; // leases 2, 3 (10 s) and 1 (20 s) are due; 4 is not
+    NL_EXPECT_STREQ(GET(r, "k", true), "rev=8 count=1 more=0 [k4=1 c5 m5 v1 l4]", "25 s later");
+    NL_EXPECT_STREQ(DRAIN(r, w), "r6: DELETE k2= c0 m6 v0 l0 || r7: DELETE k3= c0 m7 v0 l0 || r8: DELETE k1= c0 m8 v0 l0",
+                    "one revision per expired lease, soonest deadline first, then lowest id");
+    reg_lease_info info{};
+    EXPECT_RC(reg_lease_info_get(r, l4, &info, nullptr), REG_OK);
+    NL_EXPECT_EQ_INT(info.ttl, 5, "lease 4 after 25 s of 30");
+    reg_free(r);
+}
+
+void test_watch_live_batches(void **)
+{
+    service_registry *r = reg_on(nullptr);
+    PUT(r, "a", "0"); // 2
+    int64_t wa = WATCH(r, "a", reg_watch_opts{});
+    int64_t wp = WATCH(r, "a", (reg_watch_opts{0, true, false, false, false}));
+    reg_txn t{};
+    reg_op p{};
+    p.kind = REG_OP_PUT;
+    p.key = "ab";
+    p.value = "1";
+    t.success.push_back(p);
+    p.key = "a";
+    t.success.push_back(p);
+    p.key = "b";
+    t.success.push_back(p);
+    reg_txn_resp resp{};
+    EXPECT_RC(reg_txn_do(r, &t, &resp, nullptr), REG_OK); // 3
+    DEL(r, "a", true); // 4: a and ab
+    PUT(r, "b", "2");  // 5
+    NL_EXPECT_STREQ(DRAIN(r, wa), "r3: PUT a=1 c2 m3 v2 l0 || r4: DELETE a= c0 m4 v0 l0", "watch of key a");
+    NL_EXPECT_STREQ(DRAIN(r, wp),
+                    "r3: PUT ab=1 c3 m3 v1 l0 ; PUT a=1 c2 m3 v2 l0 || r4: DELETE a= c0 m4 v0 l0 ; DELETE ab= c0 m4 v0 l0",
+                    "watch of prefix a: one response per revision, events in the order of the writes");
+    reg_free(r);
+}
+
+void test_watch_history_replay(void **)
+{
+    service_registry *r = reg_on(nullptr);
+    PUT(r, "a", "1"); // 2
+    PUT(r, "b", "1"); // 3
+    PUT(r, "a", "2"); // 4
+    DEL(r, "a", false); // 5
+    NL_EXPECT_STREQ(DRAIN(r, WATCH(r, "a", (reg_watch_opts{3, false, false, false, false}))),
+                    "r4: PUT a=2 c2 m4 v2 l0 || r5: DELETE a= c0 m5 v0 l0", "watch a from revision 3");
+    NL_EXPECT_STREQ(DRAIN(r, WATCH(r, "", (reg_watch_opts{1, true, false, false, false}))),
+                    "r2: PUT a=1 c2 m2 v1 l0 || r3: PUT b=1 c3 m3 v1 l0 || r4: PUT a=2 c2 m4 v2 l0 || r5: DELETE a= c0 m5 v0 l0",
+                    "watch every key from revision 1");
+    int64_t now = WATCH(r, "", (reg_watch_opts{0, true, false, false, false}));
+    int64_t ahead = WATCH(r, "", (reg_watch_opts{7, true, false, false, false}));
+    NL_EXPECT_STREQ(DRAIN(r, now), "", "watch from now (start 0): no history");
+    PUT(r, "c", "1"); // 6
+    PUT(r, "d", "1"); // 7
+    NL_EXPECT_STREQ(DRAIN(r, now), "r6: PUT c=1 c6 m6 v1 l0 || r7: PUT d=1 c7 m7 v1 l0", "watch from now, after two puts");
+    NL_EXPECT_STREQ(DRAIN(r, ahead), "r7: PUT d=1 c7 m7 v1 l0", "watch from revision 7 made at revision 5");
+    reg_free(r);
+}
+
+void test_watch_filters_prev_kv(void **)
+{
+    service_registry *r = reg_on(nullptr);
+    PUT(r, "a", "1"); // 2
+    PUT(r, "a", "2"); // 3
+    DEL(r, "a", false); // 4
+    PUT(r, "a", "3"); // 5
+    NL_EXPECT_STREQ(DRAIN(r, WATCH(r, "a", (reg_watch_opts{2, false, true, false, false}))),
+                    "r2: PUT a=1 c2 m2 v1 l0 || r3: PUT a=2 c2 m3 v2 l0 prev a=1 c2 m2 v1 l0 || "
+                    "r4: DELETE a= c0 m4 v0 l0 prev a=2 c2 m3 v2 l0 || r5: PUT a=3 c5 m5 v1 l0",
+                    "watch a from 2 with prev_kv");
+    NL_EXPECT_STREQ(DRAIN(r, WATCH(r, "a", (reg_watch_opts{2, false, false, true, false}))), "r4: DELETE a= c0 m4 v0 l0",
+                    "watch a from 2, filter NOPUT");
+    NL_EXPECT_STREQ(DRAIN(r, WATCH(r, "a", (reg_watch_opts{2, false, false, false, true}))),
+                    "r2: PUT a=1 c2 m2 v1 l0 || r3: PUT a=2 c2 m3 v2 l0 || r5: PUT a=3 c5 m5 v1 l0", "watch a from 2, filter NODELETE");
+    int64_t live = WATCH(r, "a", (reg_watch_opts{0, false, true, true, false}));
+    PUT(r, "a", "4"); // 6
+    DEL(r, "a", false); // 7
+    NL_EXPECT_STREQ(DRAIN(r, live), "r7: DELETE a= c0 m7 v0 l0 prev a=4 c5 m6 v2 l0", "live watch, NOPUT and prev_kv");
+    reg_free(r);
+}
+
+void test_watch_compacted(void **)
+{
+    service_registry *r = reg_on(nullptr);
+    PUT(r, "a", "1"); // 2
+    PUT(r, "a", "2"); // 3
+    DEL(r, "b", false);
+    PUT(r, "b", "1"); // 4
+    DEL(r, "b", false); // 5
+    PUT(r, "a", "3"); // 6
+    EXPECT_RC(reg_compact(r, 5, nullptr), REG_OK, "compact 5");
+    int64_t w = WATCH(r, "", (reg_watch_opts{4, true, false, false, false}));
+    NL_EXPECT_STREQ(DRAIN(r, w), "canceled compact=5", "watch from 4 after compact 5");
+    reg_watch_resp resp{};
+    EXPECT_RC(reg_watch_next(r, w, 0, &resp, nullptr), REG_ERR_WATCH_NOT_FOUND, "watch_next after the canceled response");
+    NL_EXPECT_STREQ(DRAIN(r, WATCH(r, "", (reg_watch_opts{5, true, false, false, false}))), "r6: PUT a=3 c2 m6 v3 l0",
+                    "watch from 5 (the compaction revision: its delete is gone with the history)");
+    reg_free(r);
+}
+
+static void small_limits(reg_config *cfg)
+{
+    cfg->max_watchers_per_key = 3;
+    cfg->event_buffer_size = 2;
+}
+
+void test_watch_limits(void **)
+{
+    const reg_watch_opts plain{};
+    service_registry *r = reg_on(nullptr);
+    std::vector<int64_t> ids;
+    for (int i = 0; i < 100; i++) ids.push_back(WATCH(r, "k", reg_watch_opts{}));
+    int64_t id;
+    reg_error err{};
+    EXPECT_RC(reg_watch(r, "k", &plain, &id, &err), REG_ERR_TOO_MANY_WATCHERS,
+              "101st watch of k (seed default 100)");
+    WATCH(r, "k", (reg_watch_opts{0, true, false, false, false}));
+    WATCH(r, "k2", reg_watch_opts{});
+    EXPECT_RC(reg_watch_cancel(r, ids[0], nullptr), REG_OK, "cancel one watch of k");
+    EXPECT_RC(reg_watch_cancel(r, ids[0], nullptr), REG_ERR_WATCH_NOT_FOUND, "cancel it again");
+    WATCH(r, "k", reg_watch_opts{});
+    reg_free(r);
+    r = reg_on(nullptr, small_limits);
+    for (int i = 0; i < 3; i++) WATCH(r, "k", reg_watch_opts{});
+    EXPECT_RC(reg_watch(r, "k", &plain, &id, &err), REG_ERR_TOO_MANY_WATCHERS,
+              "4th watch of k, max_watchers_per_key 3");
+    reg_free(r);
+}
+
+void test_watch_buffer_limit(void **)
+{
+    service_registry *r = reg_on(nullptr, small_limits);
+    int64_t w2 = WATCH(r, "k", reg_watch_opts{});
+    int64_t w3 = WATCH(r, "k", reg_watch_opts{});
+    PUT(r, "k", "1"); // 2
+    PUT(r, "k", "2"); // 3
+    NL_EXPECT_STREQ(DRAIN(r, w2), "r2: PUT k=1 c2 m2 v1 l0 || r3: PUT k=2 c2 m3 v2 l0", "two responses, buffer 2");
+    PUT(r, "k", "3"); // 4: w3 holds 2 already
+    PUT(r, "k", "4"); // 5
+    NL_EXPECT_STREQ(DRAIN(r, w3), "r2: PUT k=1 c2 m2 v1 l0 || r3: PUT k=2 c2 m3 v2 l0 || canceled compact=0",
+                    "a third response past event_buffer_size 2 cancels the watch");
+    reg_watch_resp resp{};
+    EXPECT_RC(reg_watch_next(r, w3, 0, &resp, nullptr), REG_ERR_WATCH_NOT_FOUND, "the canceled watch");
+    NL_EXPECT_STREQ(DRAIN(r, w2), "r4: PUT k=3 c2 m4 v3 l0 || r5: PUT k=4 c2 m5 v4 l0", "the drained watch keeps going");
+    reg_free(r);
+}
+
+static void *cancel_later(void *arg)
+{
+    void **a = (void **)arg;
+    struct timespec ts = {0, 20000000};
+    nanosleep(&ts, nullptr);
+    reg_watch_cancel((service_registry *)a[0], *(int64_t *)a[1], nullptr);
+    return nullptr;
+}
+
+void test_watch_next_timeout_cancel(void **)
+{
+    const reg_watch_opts plain{};
+    service_registry *r = reg_on(nullptr);
+    int64_t w = WATCH(r, "k", reg_watch_opts{});
+    PUT(r, "other", "1");
+    reg_watch_resp resp{};
+    reg_error err{};
+    EXPECT_RC(reg_watch_next(r, w, 30, &resp, &err), REG_ERR_TIMEOUT, "watch_next 30 ms, only another key changed");
+    void *args[2] = {r, &w};
+    pthread_t t;
+    pthread_create(&t, nullptr, cancel_later, args);
+    int rc = reg_watch_next(r, w, 5000, &resp, &err);
+    pthread_join(t, nullptr);
+    EXPECT_RC(rc, REG_ERR_WATCH_NOT_FOUND, "watch_next (5 s) while another thread cancels the watch after 20 ms");
+    EXPECT_RC(reg_watch_next(r, 999, 0, &resp, &err), REG_ERR_WATCH_NOT_FOUND, "watch 999 never created");
+    int64_t id;
+    EXPECT_RC(reg_watch(r, "", &plain, &id, &err), REG_ERR_EMPTY_KEY, "watch of the empty key");
+    reg_free(r);
+}
+
+void test_compaction_errors(void **)
+{
+    service_registry *r = reg_on(nullptr);
+    PUT(r, "a", "1"); // 2
+    PUT(r, "a", "2"); // 3
+    PUT(r, "a", "3"); // 4
+    reg_error err{};
+    EXPECT_RC(reg_compact(r, 5, &err), REG_ERR_FUTURE_REV, "compact 5 (current 4)");
+    EXPECT_RC(reg_compact(r, 3, &err), REG_OK, "compact 3");
+    EXPECT_RC(reg_compact(r, 3, &err), REG_ERR_COMPACTED, "compact 3 again");
+    EXPECT_RC(reg_compact(r, 2, &err), REG_ERR_COMPACTED, "compact 2 after 3");
+    reg_get_opts o{};
+    o.revision = 2;
+    reg_get_resp g{};
+    EXPECT_RC(reg_get(r, "a", &o, &g, &err), REG_ERR_COMPACTED, "get at 2 after compact 3");
+    NL_EXPECT_EQ_INT(err.requested, 2, "err.requested of get at 2");
+    NL_EXPECT_EQ_INT(err.compact, 3, "err.compact of get at 2");
+    NL_EXPECT_STREQ(GET(r, "a", false, 3), "rev=4 count=1 more=0 [a=2 c2 m3 v2 l0]", "get at 3 (the compaction revision)");
+    EXPECT_RC(reg_compact(r, 4, &err), REG_OK, "compact 4 (the current revision)");
+    NL_EXPECT_STREQ(GET(r, "a", false), "rev=4 count=1 more=0 [a=3 c2 m4 v3 l0]", "a after compact 4");
+    reg_free(r);
+}
+
+void test_compaction_keeps_latest(void **)
+{
+    service_registry *r = reg_on(nullptr);
+    PUT(r, "a", "1"); // 2
+    PUT(r, "b", "1"); // 3
+    DEL(r, "b", false); // 4
+    PUT(r, "c", "1"); // 5
+    PUT(r, "a", "2"); // 6
+    DEL(r, "c", false); // 7
+    PUT(r, "d", "1"); // 8
+    EXPECT_RC(reg_compact(r, 7, nullptr), REG_OK, "compact 7");
+    NL_EXPECT_STREQ(GET(r, "", true, 7), "rev=8 count=1 more=0 [a=2 c2 m6 v2 l0]", "every key at 7 after compact 7");
+    NL_EXPECT_STREQ(GET(r, "", true), "rev=8 count=2 more=0 [a=2 c2 m6 v2 l0; d=1 c8 m8 v1 l0]", "every key now");
+    PUT(r, "b", "2"); // 9
+    NL_EXPECT_STREQ(GET(r, "b", false), "rev=9 count=1 more=0 [b=2 c9 m9 v1 l0]", "b put again after compaction");
+    reg_free(r);
+}
+
+static void auto_compaction(reg_config *cfg)
+{
+    cfg->compaction_interval_s = 60;
+    cfg->revision_retention_s = 100;
+}
+
+static int get_rc(service_registry *r, const char *key, reg_rev at)
+{
+    reg_get_opts o{};
+    o.revision = at;
+    reg_get_resp g{};
+    return reg_get(r, key, &o, &g, nullptr);
+}
+
+void test_auto_compaction(void **)
+{
+    vclock c;
+    service_registry *r = reg_on(&c, auto_compaction); // t=0: created, first run due at t=60
+    PUT(r, "a", "1"); // 2 at t=0
+    c.ms += 30000;
+    PUT(r, "a", "2"); // 3 at t=30
+    c.ms += 50000;
+    PUT(r, "a", "3"); // 4 at t=80: a run (due since t=60), nothing is 100 s old; the next is due at t=140
+    EXPECT_RC(get_rc(r, "a", 1), REG_OK, "get at 1, t=80 (the run at t=80 found nothing 100 s old)");
+    c.ms += 59999;
+    EXPECT_RC(get_rc(r, "a", 1), REG_OK, "get at 1, t=139.999 (the next run is due at t=140)");
+    c.ms += 1;
+    EXPECT_RC(get_rc(r, "a", 2), REG_ERR_COMPACTED, "get at 2, t=140: compacted at 3 (the newest revision of t <= 40)");
+    NL_EXPECT_STREQ(GET(r, "a", false, 3), "rev=4 count=1 more=0 [a=2 c2 m3 v2 l0]", "get at 3, t=140");
+    c.ms += 59999;
+    EXPECT_RC(get_rc(r, "a", 3), REG_OK, "get at 3, t=199.999");
+    c.ms += 1;
+    EXPECT_RC(get_rc(r, "a", 3), REG_ERR_COMPACTED, "get at 3, t=200: compacted at 4 (t=80 <= 100)");
+    NL_EXPECT_STREQ(GET(r, "a", false, 4), "rev=4 count=1 more=0 [a=3 c2 m4 v3 l0]", "get at 4, t=200");
+    reg_free(r);
+}

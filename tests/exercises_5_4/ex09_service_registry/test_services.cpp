@@ -1,0 +1,227 @@
+// test_services.cpp — service registration and discovery on the store, error reports, and
+// concurrent writers.
+#include "reg_tests.h"
+
+#include <pthread.h>
+#include <set>
+
+static std::string discover(service_registry *r, const char *name, const char *ns, std::vector<std::string> tags = {},
+                            int status = REG_STATUS_ANY)
+{
+    std::vector<reg_instance> v;
+    int rc = reg_discover(r, name, ns, &tags, status, &v, nullptr);
+    if (rc != REG_OK) return reg_err_name(rc);
+    std::string s;
+    for (const reg_instance &i : v)
+        s += nl_fmt("%s%s/%s/%s %s:%u w%u s%d", s.empty() ? "" : ", ", i.ns.c_str(), i.name.c_str(), i.id.c_str(),
+                    i.address.c_str(), i.port, i.weight, (int)i.status);
+    return s;
+}
+
+void test_register_key_and_lease(void **)
+{
+    vclock c;
+    service_registry *r = reg_on(&c);
+    reg_service s = make_service("api-1", "api", "prod", {"v1"});
+    s.address = "10.1.2.3";
+    s.port = 9000;
+    s.metadata["zone"] = "eu";
+    s.checks.push_back(reg_health_check{REG_CHECK_HTTP, "http://10.1.2.3:9000/health", 2});
+    s.checks.push_back(reg_health_check{REG_CHECK_TTL, "", 12});
+    reg_lease l = 0;
+    EXPECT_RC(reg_register_service(r, &s, &l, nullptr), REG_OK, "register api-1");
+    NL_EXPECT_STREQ(GET(r, "/services/", true), nl_fmt("rev=2 count=1 more=0 [/services/prod/api/api-1=10.1.2.3:9000 c2 m2 v1 l%lld]", (long long)l),
+                    "the store after registering api-1 in prod");
+    reg_lease_info info{};
+    EXPECT_RC(reg_lease_info_get(r, l, &info, nullptr), REG_OK);
+    NL_EXPECT_EQ_INT(info.granted_ttl, 12, "lease ttl of a registration with a 12 s TTL check");
+    std::vector<reg_instance> v;
+    EXPECT_RC(reg_discover(r, "api", "prod", nullptr, REG_STATUS_ANY, &v, nullptr), REG_OK);
+    NL_EXPECT_EQ_INT(v.size(), 1, "discover api in prod");
+    NL_EXPECT_STREQ(v[0].metadata["zone"], "eu", "metadata zone");
+    NL_EXPECT_STREQ(v[0].tags.size() == 1 ? v[0].tags[0] : "", "v1", "tags");
+    reg_service plain = make_service("web-1", "web", "prod");
+    EXPECT_RC(reg_register_service(r, &plain, &l, nullptr), REG_OK, "register web-1 (no checks)");
+    EXPECT_RC(reg_lease_info_get(r, l, &info, nullptr), REG_OK);
+    NL_EXPECT_EQ_INT(info.granted_ttl, REG_SERVICE_DEFAULT_TTL, "lease ttl of a registration without a TTL check");
+    reg_service quick = make_service("q-1", "q", "prod");
+    quick.checks.push_back(reg_health_check{REG_CHECK_TTL, "", 1});
+    EXPECT_RC(reg_register_service(r, &quick, &l, nullptr), REG_OK, "register q-1 (TTL check 1 s)");
+    EXPECT_RC(reg_lease_info_get(r, l, &info, nullptr), REG_OK);
+    NL_EXPECT_EQ_INT(info.granted_ttl, 5, "a 1 s TTL check raised to min_lease_ttl_s");
+    reg_free(r);
+}
+
+void test_register_refusals(void **)
+{
+    service_registry *r = reg_on(nullptr);
+    reg_service s = make_service("api-1", "api", "default");
+    reg_lease l = 0;
+    EXPECT_RC(reg_register_service(r, &s, &l, nullptr), REG_OK, "register api-1");
+    reg_service again = make_service("api-1", "other", "default");
+    EXPECT_RC(reg_register_service(r, &again, &l, nullptr), REG_ERR_SERVICE_EXISTS, "api-1 again in default (other name)");
+    reg_service elsewhere = make_service("api-1", "api", "staging");
+    EXPECT_RC(reg_register_service(r, &elsewhere, &l, nullptr), REG_OK, "api-1 in another namespace");
+    const char *bad[][3] = {{"", "api", "default"}, {"a/b", "api", "default"}, {"x", "", "default"},
+                            {"x", "a/pi", "default"}, {"x", "api", ""}, {"x", "api", "d/efault"}};
+    for (auto &b : bad) {
+        reg_service t = make_service(b[0], b[1], b[2]);
+        EXPECT_RC(reg_register_service(r, &t, &l, nullptr), REG_ERR_INVALID, "register id '%s' name '%s' ns '%s'", b[0], b[1], b[2]);
+    }
+    NL_EXPECT_EQ_INT(reg_current_revision(r), 3, "after two registrations and seven refusals");
+    NL_EXPECT_STREQ(discover(r, "api", "default"), "default/api/api-1 10.0.0.1:8080 w100 s0", "api in default");
+    NL_EXPECT_STREQ(discover(r, "other", "default"), "", "other in default");
+    reg_free(r);
+}
+
+void test_discover_filters_status(void **)
+{
+    service_registry *r = reg_on(nullptr);
+    const char *ids[] = {"b", "a", "c"};
+    const std::vector<std::string> tags[] = {{"v1", "eu"}, {"v1"}, {"eu", "v2"}};
+    for (int i = 0; i < 3; i++) {
+        reg_service s = make_service(ids[i], "api", "default", tags[i]);
+        if (i == 2) s.checks.push_back(reg_health_check{REG_CHECK_TCP, "10.0.0.1:8080", 2});
+        reg_lease l;
+        EXPECT_RC(reg_register_service(r, &s, &l, nullptr), REG_OK, "register %s", ids[i]);
+    }
+    reg_service other = make_service("d", "web", "default", {"v1"});
+    reg_lease l;
+    EXPECT_RC(reg_register_service(r, &other, &l, nullptr), REG_OK, "register web/d");
+    NL_EXPECT_STREQ(discover(r, "api", "default"),
+                    "default/api/a 10.0.0.1:8080 w100 s0, default/api/b 10.0.0.1:8080 w100 s0, default/api/c 10.0.0.1:8080 w100 s3",
+                    "every api instance, by id; c has a check and no result yet (UNKNOWN)");
+    NL_EXPECT_STREQ(discover(r, "api", "default", {"v1", "eu"}), "default/api/b 10.0.0.1:8080 w100 s0", "api with v1 and eu");
+    NL_EXPECT_STREQ(discover(r, "api", "default", {"eu"}, REG_STATUS_PASSING), "default/api/b 10.0.0.1:8080 w100 s0", "api eu PASSING");
+    NL_EXPECT_STREQ(discover(r, "api", "default", {}, REG_STATUS_UNKNOWN), "default/api/c 10.0.0.1:8080 w100 s3", "api UNKNOWN");
+    EXPECT_RC(reg_service_set_status(r, "a", "default", REG_STATUS_CRITICAL, nullptr), REG_OK, "set a CRITICAL");
+    EXPECT_RC(reg_service_heartbeat(r, "c", "default", nullptr), REG_OK, "heartbeat of c");
+    NL_EXPECT_STREQ(discover(r, "api", "default", {}, REG_STATUS_PASSING),
+                    "default/api/b 10.0.0.1:8080 w100 s0, default/api/c 10.0.0.1:8080 w100 s0", "api PASSING after the heartbeat of c");
+    NL_EXPECT_STREQ(discover(r, "api", "default", {}, REG_STATUS_CRITICAL), "default/api/a 10.0.0.1:8080 w100 s2", "api CRITICAL");
+    EXPECT_RC(reg_service_set_status(r, "zz", "default", REG_STATUS_PASSING, nullptr), REG_ERR_SERVICE_NOT_FOUND, "set_status of zz");
+    EXPECT_RC(reg_service_heartbeat(r, "a", "staging", nullptr), REG_ERR_SERVICE_NOT_FOUND, "heartbeat of a in staging");
+    NL_EXPECT_STREQ(discover(r, "api", "staging"), "", "api in staging");
+    reg_free(r);
+}
+
+void test_deregister_and_expiry(void **)
+{
+    vclock c;
+    service_registry *r = reg_on(&c);
+    reg_service a = make_service("a", "api", "default"), b = make_service("b", "api", "default");
+    a.checks.push_back(reg_health_check{REG_CHECK_TTL, "", 10});
+    b.checks.push_back(reg_health_check{REG_CHECK_TTL, "", 10});
+    reg_lease la, lb;
+    EXPECT_RC(reg_register_service(r, &a, &la, nullptr), REG_OK); // 2
+    EXPECT_RC(reg_register_service(r, &b, &lb, nullptr), REG_OK); // 3
+    EXPECT_RC(reg_deregister_service(r, "b", "default", nullptr), REG_OK, "deregister b");
+    NL_EXPECT_EQ_INT(reg_current_revision(r), 4, "after deregistering b: its key deleted");
+    reg_lease_info info{};
+    EXPECT_RC(reg_lease_info_get(r, lb, &info, nullptr), REG_ERR_LEASE_NOT_FOUND, "b's lease after deregister");
+    EXPECT_RC(reg_deregister_service(r, "b", "default", nullptr), REG_ERR_SERVICE_NOT_FOUND, "deregister b again");
+    c.ms += 9000;
+    EXPECT_RC(reg_service_heartbeat(r, "a", "default", nullptr), REG_OK, "heartbeat of a at 9 s");
+    c.ms += 9000;
+    NL_EXPECT_STREQ(discover(r, "api", "default"), "default/api/a 10.0.0.1:8080 w100 s0", "api at 18 s (heartbeat at 9 s)");
+    c.ms += 1000;
+    NL_EXPECT_STREQ(discover(r, "api", "default"), "", "api at 19 s: a's lease expired");
+    NL_EXPECT_STREQ(GET(r, "/services/", true), "rev=5 count=0 more=0 []", "the store at 19 s");
+    EXPECT_RC(reg_service_heartbeat(r, "a", "default", nullptr), REG_ERR_SERVICE_NOT_FOUND, "heartbeat of expired a");
+    EXPECT_RC(reg_register_service(r, &a, &la, nullptr), REG_OK, "register a again after its expiry");
+    // A registration whose key was deleted by hand is gone too.
+    DEL(r, "/services/default/api/a", false);
+    NL_EXPECT_STREQ(discover(r, "api", "default"), "", "api after deleting a's key");
+    EXPECT_RC(reg_deregister_service(r, "a", "default", nullptr), REG_ERR_SERVICE_NOT_FOUND, "deregister a after deleting its key");
+    reg_free(r);
+}
+
+void test_errors_filled(void **)
+{
+    service_registry *r = reg_on(nullptr);
+    PUT(r, "a", "1");
+    PUT(r, "a", "2");
+    EXPECT_RC(reg_compact(r, 3, nullptr), REG_OK);
+    reg_error err{};
+    reg_get_opts o{};
+    o.revision = 2;
+    reg_get_resp g{};
+    int rc = reg_get(r, "a", &o, &g, &err);
+    NL_EXPECT_EQ_INT(err.code, rc, "err.code after get at a compacted revision");
+    NL_EXPECT_TRUE(!err.message.empty(), "a message after get at a compacted revision");
+    err = reg_error{};
+    EXPECT_RC(reg_compact(r, 2, &err), REG_ERR_COMPACTED, "compact 2 after 3");
+    NL_EXPECT_EQ_INT(err.requested, 2, "err.requested of compact 2");
+    NL_EXPECT_EQ_INT(err.compact, 3, "err.compact of compact 2");
+    err = reg_error{};
+    reg_put_opts po{};
+    po.lease = 4;
+    reg_put_resp pr{};
+    rc = reg_put(r, "a", "x", &po, &pr, &err);
+    NL_EXPECT_EQ_INT(err.code, rc, "err.code after a put with lease 4 never granted");
+    NL_EXPECT_TRUE(!err.message.empty(), "a message after a put with an unknown lease");
+    EXPECT_RC(reg_get(r, nullptr, &o, &g, &err), REG_ERR_INVALID, "get with a NULL key");
+    EXPECT_RC(reg_put(r, "a", "x", nullptr, &pr, &err), REG_ERR_INVALID, "put with NULL options");
+    EXPECT_RC(reg_txn_do(r, nullptr, nullptr, &err), REG_ERR_INVALID, "txn NULL");
+    EXPECT_RC(reg_discover(r, "api", "default", nullptr, REG_STATUS_ANY, nullptr, &err), REG_ERR_INVALID, "discover into NULL");
+    NL_EXPECT_STREQ(reg_err_name(REG_ERR_COMPACTED), "REG_ERR_COMPACTED", "reg_err_name");
+    NL_EXPECT_STREQ(reg_err_name(999), "?", "reg_err_name(999)");
+    reg_free(r);
+}
+
+enum { WRITERS = 4, PUTS = 200 }; // 800 watch responses: under event_buffer_size (1000)
+struct writer_arg {
+    service_registry *r;
+    int n;
+    std::vector<reg_rev> revs;
+};
+
+static void *writer(void *p)
+{
+    writer_arg *a = (writer_arg *)p;
+    std::string key = "w" + std::to_string(a->n);
+    for (int i = 0; i < PUTS; i++) {
+        reg_put_opts o{};
+        reg_put_resp resp{};
+        if (reg_put(a->r, key.c_str(), std::to_string(i), &o, &resp, nullptr) == REG_OK) a->revs.push_back(resp.revision);
+    }
+    return nullptr;
+}
+
+void test_concurrent_puts(void **)
+{
+    service_registry *r = reg_on(nullptr);
+    int64_t w = WATCH(r, "w", (reg_watch_opts{0, true, false, false, false}));
+    writer_arg args[WRITERS];
+    pthread_t t[WRITERS];
+    for (int i = 0; i < WRITERS; i++) {
+        args[i].r = r;
+        args[i].n = i;
+        pthread_create(&t[i], nullptr, writer, &args[i]);
+    }
+    for (int i = 0; i < WRITERS; i++) pthread_join(t[i], nullptr);
+    std::set<reg_rev> all;
+    for (int i = 0; i < WRITERS; i++) {
+        NL_EXPECT_EQ_INT(args[i].revs.size(), PUTS, "puts that succeeded in writer %d", i);
+        for (size_t j = 1; j < args[i].revs.size(); j++)
+            NL_EXPECT_TRUE(args[i].revs[j] > args[i].revs[j - 1], "writer %d: revisions grow", i);
+        all.insert(args[i].revs.begin(), args[i].revs.end());
+    }
+    NL_EXPECT_EQ_INT(all.size(), WRITERS * PUTS, "distinct revisions over %d writers x %d puts", WRITERS, PUTS);
+    NL_EXPECT_EQ_INT(*all.begin(), 2, "first revision");
+    NL_EXPECT_EQ_INT(*all.rbegin(), 1 + WRITERS * PUTS, "last revision");
+    for (int i = 0; i < WRITERS; i++)
+        NL_EXPECT_STREQ(GET(r, ("w" + std::to_string(i)).c_str(), false).substr(0, 22),
+                        nl_fmt("rev=%d count=1 more=0 [", 1 + WRITERS * PUTS).substr(0, 22), "w%d", i);
+    reg_rev last = 1;
+    int n = 0;
+    for (;;) {
+        reg_watch_resp resp{};
+        if (reg_watch_next(r, w, 0, &resp, nullptr) != REG_OK) break;
+        NL_EXPECT_TRUE(resp.revision == last + 1, "watch responses in revision order: %lld after %lld", (long long)resp.revision, (long long)last);
+        last = resp.revision;
+        n++;
+    }
+    NL_EXPECT_EQ_INT(n, WRITERS * PUTS, "watch responses during the concurrent puts");
+    reg_free(r);
+}
