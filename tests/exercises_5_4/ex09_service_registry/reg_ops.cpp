@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
-const char *const KEYS[NKEYS] = {"a", "ab", "b", "c/1", "c/2", "d"};
+const char *const KEYS[NKEYS] = {"a", "ab", "ba", "c/1", "c/2", "d"};
 const char *const PREFIXES[NPREFIXES] = {"", "a", "c/", "x"};
 const char *const VALUES[NVALUES] = {"", "0", "1", "22", "v"};
 const long long LEASES[NLEASES] = {1, 2, 3};

@@ -89,7 +89,7 @@ void test_get_missing_key_is_empty(void **)
 void test_prefix_exact_contents(void **)
 {
     service_registry *r = reg_on(nullptr);
-    PUT(r, "b", "3");
+    PUT(r, "ba", "3"); // contains "a" but does not start with it
     PUT(r, "ab", "2");
     PUT(r, "a", "1");
     PUT(r, "a/x", "4");
@@ -97,7 +97,7 @@ void test_prefix_exact_contents(void **)
     NL_EXPECT_STREQ(GET(r, "a", true), "rev=5 count=3 more=0 [a=1 c4 m4 v1 l0; a/x=4 c5 m5 v1 l0; ab=2 c3 m3 v1 l0]", "prefix a");
     NL_EXPECT_STREQ(GET(r, "a/", true), "rev=5 count=1 more=0 [a/x=4 c5 m5 v1 l0]", "prefix a/");
     NL_EXPECT_STREQ(GET(r, "", true),
-                    "rev=5 count=4 more=0 [a=1 c4 m4 v1 l0; a/x=4 c5 m5 v1 l0; ab=2 c3 m3 v1 l0; b=3 c2 m2 v1 l0]",
+                    "rev=5 count=4 more=0 [a=1 c4 m4 v1 l0; a/x=4 c5 m5 v1 l0; ab=2 c3 m3 v1 l0; ba=3 c2 m2 v1 l0]",
                     "prefix \"\" (every key)");
     reg_free(r);
 }
