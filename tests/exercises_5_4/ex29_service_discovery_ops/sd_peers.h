@@ -1,0 +1,38 @@
+// sd_peers.h — the EX29 suite's real daemons: etcd, ZooKeeper and dnsmasq, each started by the test
+// on loopback in its own temporary folder on free ports, waited for (a real request answered, with
+// a deadline), stopped cleanly; and a raw etcd client that checks the store without the submission.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+struct sd_peer {
+    const char *what = "";
+    pid_t pid = -1;
+    uint16_t port = 0;  // the client port (etcd client URL, ZooKeeper clientPort, DNS port)
+    std::string dir;    // its temporary folder
+};
+
+// Each returns true once the daemon answers (at most 30 s), false with the reason in *why.
+bool peer_etcd_start(sd_peer *p, std::string *why);
+bool peer_zk_start(sd_peer *p, std::string *why);
+// dnsmasq serving exactly the suite's records (see sd_peers.cpp, DNS_RECORDS), authoritative for
+// service.local and cluster.local (unknown names there get NXDOMAIN).
+bool peer_dns_start(sd_peer *p, std::string *why);
+// SIGTERM, then SIGKILL after 10 s; waits for the exit and removes the folder. Safe to call twice.
+void peer_stop(sd_peer *p);
+
+// "127.0.0.1:PORT"
+std::string peer_addr(const sd_peer *p);
+// A loopback port nothing listens on now (bound then closed).
+uint16_t peer_free_port();
+
+// The harness's own etcd client (libcurl, v3 gateway): true when the request succeeded.
+bool raw_etcd_put(uint16_t port, const std::string &key, const std::string &value);
+// true with *found and *value once the range answered.
+bool raw_etcd_get(uint16_t port, const std::string &key, bool *found, std::string *value);
+// The keys under prefix, in etcd's order (raw range with range_end).
+bool raw_etcd_keys(uint16_t port, const std::string &prefix, std::vector<std::string> *keys);
+// The store's current revision.
+int64_t raw_etcd_revision(uint16_t port);

@@ -1,0 +1,374 @@
+// test_etcd.cpp — EX29 against a real etcd-server: put/get, prefix ranges, the registry layout,
+// leases with keep-alive and expiry, watches, and endpoint failover. The harness checks the store
+// with its own client (raw_etcd_*), never only through the submission.
+#include "ex29_tests.h"
+
+#include <cstring>
+#include <time.h>
+
+void test_etcd_put(void **);
+void test_etcd_get(void **);
+void test_etcd_get_missing(void **);
+void test_etcd_get_prefix(void **);
+void test_prefix_range_end(void **);
+void test_etcd_register_discover(void **);
+void test_invalid_names(void **);
+void test_etcd_lease_keepalive(void **);
+void test_etcd_lease_revoke(void **);
+void test_etcd_watch_events(void **);
+void test_etcd_watch_timeout(void **);
+void test_etcd_failover(void **);
+void test_etcd_open_limits(void **);
+
+std::string ex29_join(const std::vector<std::string> &v)
+{
+    std::string s = "[";
+    for (size_t i = 0; i < v.size(); i++) s += (i ? ", " : "") + nl_quote(v[i]);
+    return s + "]";
+}
+
+static long mono_ms()
+{
+    timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+static void nap(long ms)
+{
+    timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&t, nullptr);
+}
+
+static sd_etcd *open_etcd(const std::string &eps)
+{
+    sd_etcd *e = nullptr;
+    std::string err;
+    int rc = sd_etcd_open(&e, eps.c_str(), T_MS, &err);
+    if (rc != SD_OK || !e) NL_FAIL("sd_etcd_open(\"%s\"): expected SD_OK, got %d (%s)", eps.c_str(), rc, err.c_str());
+    return e;
+}
+
+static std::string raw_value(uint16_t port, const std::string &key, bool *found)
+{
+    std::string v;
+    if (!raw_etcd_get(port, key, found, &v)) NL_FAIL("the harness could not read '%s' from etcd", key.c_str());
+    return v;
+}
+
+void test_etcd_put(void **)
+{
+    sd_peer p;
+    START_PEER(peer_etcd_start, p);
+    sd_etcd *e = open_etcd(peer_addr(&p));
+    std::string err;
+    int64_t rev = 0;
+    NL_EXPECT_EQ_INT(sd_etcd_put(e, "key", "value", 0, &rev, &err), SD_OK, "put key=value (%s)", err.c_str());
+    NL_EXPECT_EQ_INT(rev, raw_etcd_revision(p.port), "the revision put returned, against etcd's");
+    bool found = false;
+    NL_EXPECT_STREQ(raw_value(p.port, "key", &found), "value", "etcd's value of 'key' after the put");
+    int64_t rev2 = 0;
+    NL_EXPECT_EQ_INT(sd_etcd_put(e, "key", "value2", 0, &rev2, &err), SD_OK, "second put (%s)", err.c_str());
+    NL_EXPECT_EQ_INT(rev2, rev + 1, "the revision after a second put");
+    NL_EXPECT_STREQ(raw_value(p.port, "key", &found), "value2", "etcd's value after the second put");
+    sd_etcd_close(e);
+    peer_stop(&p);
+}
+
+void test_etcd_get(void **)
+{
+    sd_peer p;
+    START_PEER(peer_etcd_start, p);
+    const std::string odd("a b\n=c\0d\xff", 10);  // any bytes: the gateway carries base64
+    if (!raw_etcd_put(p.port, "key", "value") || !raw_etcd_put(p.port, "odd\x01key", odd)) NL_FAIL("harness put failed");
+    sd_etcd *e = open_etcd(peer_addr(&p));
+    std::string v, err;
+    NL_EXPECT_EQ_INT(sd_etcd_get(e, "key", &v, &err), SD_OK, "get 'key' (%s)", err.c_str());
+    NL_EXPECT_STREQ(v, "value", "get 'key'");
+    NL_EXPECT_EQ_INT(sd_etcd_get(e, "odd\x01key", &v, &err), SD_OK, "get a key with a control byte (%s)", err.c_str());
+    NL_EXPECT_STREQ(v, odd, "a value with a newline, a NUL and 0xff");
+    sd_etcd_close(e);
+    peer_stop(&p);
+}
+
+void test_etcd_get_missing(void **)
+{
+    sd_peer p;
+    START_PEER(peer_etcd_start, p);
+    raw_etcd_put(p.port, "present", "1");
+    sd_etcd *e = open_etcd(peer_addr(&p));
+    std::string v = "untouched", err;
+    NL_EXPECT_EQ_INT(sd_etcd_get(e, "absent", &v, &err), SD_NOT_FOUND, "get of a key never put");
+    NL_EXPECT_STREQ(v, "untouched", "*value after SD_NOT_FOUND");
+    NL_EXPECT_TRUE(!err.empty(), "a message after SD_NOT_FOUND");
+    NL_EXPECT_EQ_INT(sd_etcd_get(e, "presen", &v, &err), SD_NOT_FOUND, "get of a prefix of an existing key");
+    int64_t n = -1;
+    NL_EXPECT_EQ_INT(sd_etcd_delete(e, "present", &n, &err), SD_OK, "delete 'present' (%s)", err.c_str());
+    NL_EXPECT_EQ_INT(n, 1, "keys deleted");
+    NL_EXPECT_EQ_INT(sd_etcd_get(e, "present", &v, &err), SD_NOT_FOUND, "get after delete");
+    NL_EXPECT_EQ_INT(sd_etcd_delete(e, "present", &n, &err), SD_OK, "delete again");
+    NL_EXPECT_EQ_INT(n, 0, "keys deleted by a second delete");
+    sd_etcd_close(e);
+    peer_stop(&p);
+}
+
+void test_etcd_get_prefix(void **)
+{
+    sd_peer p;
+    START_PEER(peer_etcd_start, p);
+    const char *puts[][2] = {{"/p/b", "2"}, {"/p/a", "1"}, {"/p/a/x", "3"}, {"/q", "4"}, {"/p", "5"}, {"/p/a", "1bis"},
+                             {"k\xff", "f"}, {"k\xff\x01", "g"}, {"l", "h"}, {"k", "i"}};
+    int64_t base = raw_etcd_revision(p.port);
+    for (auto &kv : puts)
+        if (!raw_etcd_put(p.port, kv[0], kv[1])) NL_FAIL("harness put failed");
+    sd_etcd *e = open_etcd(peer_addr(&p));
+    std::vector<sd_kv> kvs(1);  // a stale entry: the result replaces it
+    std::string err;
+    NL_EXPECT_EQ_INT(sd_etcd_get_prefix(e, "/p/", &kvs, &err), SD_OK, "get_prefix /p/ (%s)", err.c_str());
+    std::string got;
+    for (const sd_kv &kv : kvs)
+        got += kv.key + "=" + kv.value + " v" + std::to_string(kv.version) + (kv.mod_revision >= kv.create_revision && kv.create_revision > 0 ? "" : " bad-revisions") + ";";
+    NL_EXPECT_STREQ(got, "/p/a=1bis v2;/p/a/x=3 v1;/p/b=2 v1;", "prefix /p/ after 10 puts (key=value version)");
+    NL_EXPECT_EQ_INT(kvs[0].create_revision, base + 2, "create_revision of /p/a (first put by the 2nd write)");
+    NL_EXPECT_EQ_INT(kvs[0].mod_revision, base + 6, "mod_revision of /p/a (rewritten by the 6th write)");
+    NL_EXPECT_EQ_INT(sd_etcd_get_prefix(e, "k\xff", &kvs, &err), SD_OK, "get_prefix k\\xff (%s)", err.c_str());
+    got.clear();
+    for (const sd_kv &kv : kvs) got += kv.value;
+    NL_EXPECT_STREQ(got, "fg", "values under prefix 'k\\xff' (not 'l', not 'k')");
+    NL_EXPECT_EQ_INT(sd_etcd_get_prefix(e, "/none/", &kvs, &err), SD_OK, "get_prefix of an empty range");
+    NL_EXPECT_EQ_INT(kvs.size(), 0, "entries under /none/");
+    sd_etcd_close(e);
+    peer_stop(&p);
+}
+
+void test_prefix_range_end(void **)
+{
+    struct {
+        std::string in, want;
+    } cases[] = {{"abc", "abd"}, {"a\xff", "b"}, {"a\xfe", "a\xff"}, {"a\xff\xff", "b"}, {"\xff\xff", std::string(1, '\0')},
+                 {"", std::string(1, '\0')}, {std::string("a\0", 2), std::string("a\x01", 2)}, {"/services/web/", "/services/web0"}};
+    for (auto &c : cases)
+        NL_EXPECT_STREQ(sd_prefix_range_end(c.in), c.want, "sd_prefix_range_end(%s)", nl_quote(c.in).c_str());
+}
+
+void test_etcd_register_discover(void **)
+{
+    sd_peer p;
+    START_PEER(peer_etcd_start, p);
+    sd_etcd *e = open_etcd(peer_addr(&p));
+    std::string err;
+    const char *regs[][2] = {{"web", "10.0.0.2:80"}, {"web", "10.0.0.1:80"}, {"webadmin", "10.0.0.9:80"}, {"api", "10.0.0.3:81"}};
+    for (auto &r : regs)
+        NL_EXPECT_EQ_INT(sd_etcd_register(e, "/services", r[0], r[1], 0, &err), SD_OK, "register %s %s (%s)", r[0], r[1], err.c_str());
+    std::vector<std::string> keys;
+    raw_etcd_keys(p.port, "/services/", &keys);
+    NL_EXPECT_STREQ(ex29_join(keys), ex29_join({"/services/api/10.0.0.3:81", "/services/web/10.0.0.1:80", "/services/web/10.0.0.2:80", "/services/webadmin/10.0.0.9:80"}),
+                    "the keys etcd holds after 4 registrations");
+    bool found;
+    NL_EXPECT_STREQ(raw_value(p.port, "/services/web/10.0.0.1:80", &found), "10.0.0.1:80", "the value of a registration");
+    std::vector<std::string> out = {"stale"};
+    NL_EXPECT_EQ_INT(sd_etcd_discover(e, "/services", "web", &out, &err), SD_OK, "discover web (%s)", err.c_str());
+    NL_EXPECT_STREQ(ex29_join(out), ex29_join({"10.0.0.1:80", "10.0.0.2:80"}), "discover web (not webadmin's)");
+    NL_EXPECT_EQ_INT(sd_etcd_discover(e, "/services", "webadmin", &out, &err), SD_OK, "discover webadmin");
+    NL_EXPECT_STREQ(ex29_join(out), ex29_join({"10.0.0.9:80"}), "discover webadmin");
+    NL_EXPECT_EQ_INT(sd_etcd_register(e, "/other", "web", "10.9.9.9:1", 0, &err), SD_OK, "register under /other");
+    NL_EXPECT_EQ_INT(sd_etcd_discover(e, "/other", "web", &out, &err), SD_OK, "discover web under /other");
+    NL_EXPECT_STREQ(ex29_join(out), ex29_join({"10.9.9.9:1"}), "discover web under /other");
+    NL_EXPECT_EQ_INT(sd_etcd_discover(e, "/services", "we", &out, &err), SD_NOT_FOUND, "discover 'we' (a prefix of web)");
+    NL_EXPECT_EQ_INT(sd_etcd_discover(e, "/services", "db", &out, &err), SD_NOT_FOUND, "discover a service nobody registered");
+    sd_etcd_close(e);
+    peer_stop(&p);
+}
+
+void test_invalid_names(void **)
+{
+    sd_peer p;
+    START_PEER(peer_etcd_start, p);
+    sd_etcd *e = open_etcd(peer_addr(&p));
+    std::string err, n255(255, 's'), n256(256, 's');
+    struct {
+        const char *svc, *addr;
+        int want;
+    } cases[] = {{"", "a:1", SD_EINVAL}, {"a/b", "a:1", SD_EINVAL}, {"web", "", SD_EINVAL}, {"web", "10.0.0.1/24", SD_EINVAL},
+                 {n256.c_str(), "a:1", SD_EINVAL}, {"web", n256.c_str(), SD_EINVAL}, {nullptr, "a:1", SD_EINVAL},
+                 {n255.c_str(), "a:1", SD_OK}, {"w", n255.c_str(), SD_OK}};
+    for (auto &c : cases) {
+        err.clear();
+        NL_EXPECT_EQ_INT(sd_etcd_register(e, "/services", c.svc, c.addr, 0, &err), c.want, "register service of %zu bytes%s, address '%.20s'",
+                         c.svc ? strlen(c.svc) : 0, c.svc && strchr(c.svc, '/') ? " with '/'" : "", c.addr);
+        if (c.want == SD_EINVAL) NL_EXPECT_TRUE(!err.empty(), "a message for a refused name");
+    }
+    std::vector<std::string> keys;
+    raw_etcd_keys(p.port, "/services/", &keys);
+    NL_EXPECT_STREQ(ex29_join(keys), ex29_join({"/services/" + n255 + "/a:1", "/services/w/" + n255}), "keys written (only the two valid registrations)");
+    std::vector<std::string> out;
+    NL_EXPECT_EQ_INT(sd_etcd_discover(e, "/services", "", &out, &err), SD_EINVAL, "discover ''");
+    NL_EXPECT_EQ_INT(sd_etcd_discover(e, "/services", "w/", &out, &err), SD_EINVAL, "discover 'w/'");
+    NL_EXPECT_EQ_INT(sd_check_name("service", "ok", &err), SD_OK, "sd_check_name('ok')");
+    sd_etcd_close(e);
+    peer_stop(&p);
+}
+
+void test_etcd_lease_keepalive(void **)
+{
+    sd_peer p;
+    START_PEER(peer_etcd_start, p);
+    sd_etcd *e = open_etcd(peer_addr(&p));
+    std::string err;
+    int64_t lease = 0, ttl = 0;
+    NL_EXPECT_EQ_INT(sd_etcd_lease_grant(e, 2, &lease, &err), SD_OK, "grant TTL 2 (%s)", err.c_str());
+    NL_EXPECT_TRUE(lease != 0, "a lease id");
+    NL_EXPECT_EQ_INT(sd_etcd_register(e, "/services", "eph", "10.0.0.1:1", lease, &err), SD_OK, "register with the lease (%s)", err.c_str());
+    NL_EXPECT_EQ_INT(sd_etcd_lease_keepalive(e, lease, &ttl, &err), SD_OK, "keepalive (%s)", err.c_str());
+    NL_EXPECT_EQ_INT(ttl, 2, "TTL after keepalive");
+    bool found = false;
+    for (long until = mono_ms() + 4000; mono_ms() < until; nap(300))
+        NL_EXPECT_EQ_INT(sd_etcd_lease_keepalive(e, lease, &ttl, &err), SD_OK, "keepalive every 300 ms (%s)", err.c_str());
+    raw_value(p.port, "/services/eph/10.0.0.1:1", &found);
+    NL_EXPECT_TRUE(found, "the key after 4 s of keep-alives on a 2 s lease");
+    long until = mono_ms() + 20000;
+    do {
+        nap(100);
+        raw_value(p.port, "/services/eph/10.0.0.1:1", &found);
+    } while (found && mono_ms() < until);
+    NL_EXPECT_TRUE(!found, "the key gone within 20 s once the keep-alives stop");
+    ttl = 77;
+    NL_EXPECT_EQ_INT(sd_etcd_lease_keepalive(e, lease, &ttl, &err), SD_NOT_FOUND, "keepalive of the expired lease");
+    NL_EXPECT_EQ_INT(ttl, 77, "*ttl after SD_NOT_FOUND");
+    sd_etcd_close(e);
+    peer_stop(&p);
+}
+
+void test_etcd_lease_revoke(void **)
+{
+    sd_peer p;
+    START_PEER(peer_etcd_start, p);
+    sd_etcd *e = open_etcd(peer_addr(&p));
+    std::string err;
+    int64_t lease = 0, other = 0, ttl = 0;
+    NL_EXPECT_EQ_INT(sd_etcd_lease_grant(e, 0, &lease, &err), SD_EINVAL, "grant TTL 0");
+    NL_EXPECT_EQ_INT(sd_etcd_lease_grant(e, 1, &lease, &err), SD_OK, "grant TTL 1 (%s)", err.c_str());
+    NL_EXPECT_EQ_INT(sd_etcd_lease_grant(e, 60, &lease, &err), SD_OK, "grant TTL 60 (%s)", err.c_str());
+    NL_EXPECT_EQ_INT(sd_etcd_lease_grant(e, 60, &other, &err), SD_OK, "grant a second lease");
+    sd_etcd_register(e, "/services", "web", "10.0.0.1:80", lease, &err);
+    sd_etcd_register(e, "/services", "web", "10.0.0.2:80", lease, &err);
+    sd_etcd_register(e, "/services", "web", "10.0.0.3:80", other, &err);
+    NL_EXPECT_EQ_INT(sd_etcd_lease_revoke(e, lease, &err), SD_OK, "revoke (%s)", err.c_str());
+    std::vector<std::string> keys;
+    raw_etcd_keys(p.port, "/services/", &keys);
+    NL_EXPECT_STREQ(ex29_join(keys), ex29_join({"/services/web/10.0.0.3:80"}), "keys right after the revoke");
+    NL_EXPECT_EQ_INT(sd_etcd_lease_keepalive(e, lease, &ttl, &err), SD_NOT_FOUND, "keepalive of a revoked lease");
+    NL_EXPECT_EQ_INT(sd_etcd_lease_revoke(e, lease, &err), SD_NOT_FOUND, "revoke twice");
+    NL_EXPECT_EQ_INT(sd_etcd_put(e, "/x", "1", lease, nullptr, &err), SD_NOT_FOUND, "put with a revoked lease");
+    bool found = true;
+    raw_value(p.port, "/x", &found);
+    NL_EXPECT_TRUE(!found, "no key written by the refused put");
+    NL_EXPECT_EQ_INT(sd_etcd_lease_keepalive(e, other, &ttl, &err), SD_OK, "keepalive of the other lease (%s)", err.c_str());
+    NL_EXPECT_EQ_INT(ttl, 60, "TTL of the other lease");
+    sd_etcd_close(e);
+    peer_stop(&p);
+}
+
+static std::string events_text(const std::vector<sd_event> &evs, int64_t base)
+{
+    std::string s;
+    for (const sd_event &ev : evs)
+        s += std::string(ev.type == SD_EV_DELETE ? "DELETE " : ev.type == SD_EV_PUT ? "PUT " : "? ") + ev.key + "=" + ev.value +
+             " @" + std::to_string(ev.mod_revision - base) + ";";
+    return s;
+}
+
+void test_etcd_watch_events(void **)
+{
+    sd_peer p;
+    START_PEER(peer_etcd_start, p);
+    sd_etcd *e = open_etcd(peer_addr(&p));
+    std::string err;
+    int64_t base = raw_etcd_revision(p.port), n = 0;
+    sd_etcd_put(e, "/w/a", "1", 0, nullptr, &err);
+    sd_etcd_put(e, "/w/b", "2", 0, nullptr, &err);
+    sd_etcd_delete(e, "/w/a", &n, &err);
+    sd_etcd_put(e, "/wx", "3", 0, nullptr, &err);
+    sd_etcd_put(e, "/w/a", "4", 0, nullptr, &err);
+    std::vector<sd_event> evs;
+    NL_EXPECT_EQ_INT(sd_etcd_watch(e, "/w/", true, base + 1, 4, T_MS, &evs, &err), SD_OK, "watch prefix /w/ for 4 events (%s)", err.c_str());
+    NL_EXPECT_STREQ(events_text(evs, base), "PUT /w/a=1 @1;PUT /w/b=2 @2;DELETE /w/a= @3;PUT /w/a=4 @5;",
+                    "events under /w/ from the first write (@n: revision after the watch's start)");
+    NL_EXPECT_EQ_INT(sd_etcd_watch(e, "/w/a", false, base + 1, 3, T_MS, &evs, &err), SD_OK, "watch key /w/a (%s)", err.c_str());
+    NL_EXPECT_STREQ(events_text(evs, base), "PUT /w/a=1 @1;DELETE /w/a= @3;PUT /w/a=4 @5;", "events of the key /w/a alone");
+    NL_EXPECT_EQ_INT(sd_etcd_watch(e, "/w/", true, base + 3, 1, T_MS, &evs, &err), SD_OK, "watch from the delete's revision, 1 event");
+    NL_EXPECT_STREQ(events_text(evs, base), "DELETE /w/a= @3;", "the first event from revision base+3");
+    sd_etcd_close(e);
+    peer_stop(&p);
+}
+
+void test_etcd_watch_timeout(void **)
+{
+    sd_peer p;
+    START_PEER(peer_etcd_start, p);
+    sd_etcd *e = open_etcd(peer_addr(&p));
+    std::string err;
+    int64_t base = raw_etcd_revision(p.port);
+    std::vector<sd_event> evs(1);
+    long t0 = mono_ms();
+    NL_EXPECT_EQ_INT(sd_etcd_watch(e, "/quiet", false, base + 1, 1, 600, &evs, &err), SD_TIMEOUT, "watch a key nobody writes, 600 ms");
+    long took = mono_ms() - t0;
+    NL_EXPECT_TRUE(took >= 500 && took < 8000, "the watch returned after its timeout (took %ld ms)", took);
+    NL_EXPECT_EQ_INT(evs.size(), 0, "events of a watch that timed out");
+    NL_EXPECT_TRUE(!err.empty(), "a message after SD_TIMEOUT");
+    sd_etcd_put(e, "/quiet", "1", 0, nullptr, &err);
+    sd_etcd_put(e, "/quiet", "2", 0, nullptr, &err);
+    NL_EXPECT_EQ_INT(sd_etcd_watch(e, "/quiet", false, base + 1, 5, 800, &evs, &err), SD_OK, "watch for 5 events when 2 exist");
+    NL_EXPECT_STREQ(events_text(evs, base), "PUT /quiet=1 @1;PUT /quiet=2 @2;", "what a watch saw before its timeout");
+    NL_EXPECT_EQ_INT(sd_etcd_watch(e, "/quiet", false, base + 1, 0, 800, &evs, &err), SD_EINVAL, "watch for 0 events");
+    sd_etcd_close(e);
+    peer_stop(&p);
+}
+
+void test_etcd_failover(void **)
+{
+    sd_peer p;
+    START_PEER(peer_etcd_start, p);
+    uint16_t dead = peer_free_port(), dead2 = peer_free_port();
+    std::string eps = "127.0.0.1:" + std::to_string(dead) + ",http://" + peer_addr(&p);
+    sd_etcd *e = open_etcd(eps);
+    std::string err, v;
+    NL_EXPECT_EQ_INT(sd_etcd_put(e, "k", "v", 0, nullptr, &err), SD_OK, "put with a dead first endpoint (%s)", err.c_str());
+    NL_EXPECT_EQ_INT(sd_etcd_get(e, "k", &v, &err), SD_OK, "get with a dead first endpoint (%s)", err.c_str());
+    NL_EXPECT_STREQ(v, "v", "get through the second endpoint");
+    sd_etcd_close(e);
+    std::string all_dead = "127.0.0.1:" + std::to_string(dead) + ",127.0.0.1:" + std::to_string(dead2);
+    e = open_etcd(all_dead);
+    NL_EXPECT_EQ_INT(sd_etcd_put(e, "k", "v", 0, nullptr, &err), SD_UNAVAILABLE, "put with every endpoint dead");
+    NL_EXPECT_CONTAINS(err, "127.0.0.1:" + std::to_string(dead), "the message names the first endpoint");
+    NL_EXPECT_CONTAINS(err, "127.0.0.1:" + std::to_string(dead2), "the message names the second endpoint");
+    sd_etcd_close(e);
+    peer_stop(&p);
+}
+
+void test_etcd_open_limits(void **)
+{
+    sd_etcd *e = (sd_etcd *)&e;
+    std::string err, eight = "a:1", nine;
+    for (int i = 2; i <= 8; i++) eight += ",a:" + std::to_string(i);
+    nine = eight + ",a:9";
+    NL_EXPECT_EQ_INT(sd_etcd_open(&e, eight.c_str(), 100, &err), SD_OK, "open with 8 endpoints");
+    NL_EXPECT_TRUE(e != nullptr, "a handle for 8 endpoints");
+    sd_etcd_close(e);
+    struct {
+        const char *eps;
+        int timeout;
+    } bad[] = {{nine.c_str(), 100}, {"", 100}, {"a:1,,a:2", 100}, {"a:1,", 100}, {"a:1", 0}, {nullptr, 100}};
+    for (auto &b : bad) {
+        e = (sd_etcd *)&e;
+        err.clear();
+        NL_EXPECT_EQ_INT(sd_etcd_open(&e, b.eps, b.timeout, &err), SD_EINVAL, "open(\"%.30s\", %d ms)", b.eps ? b.eps : "(null)", b.timeout);
+        NL_EXPECT_TRUE(e == nullptr, "*out is NULL after a refused open");
+        NL_EXPECT_TRUE(!err.empty(), "a message for a refused open");
+    }
+    sd_etcd_close(nullptr);
+    for (int c = -1; c <= 6; c++) {
+        static const char *want[] = {"?", "ok", "not found", "invalid argument", "unavailable", "timeout", "protocol error", "?"};
+        NL_EXPECT_STREQ(sd_code_name(c), want[c + 1], "sd_code_name(%d)", c);
+    }
+}

@@ -1,0 +1,107 @@
+// test_zk.cpp — EX29's third real backend, ZooKeeper (Consul is not in Debian 12): registrations
+// are ephemeral znodes, checked with the harness's own ZooKeeper handle, and vanish with the session.
+#include "ex29_tests.h"
+
+#define THREADED
+#include <zookeeper/zookeeper.h>
+
+#include <time.h>
+
+void test_consul_rs(void **);
+void test_zk_ephemeral(void **);
+void test_zk_unavailable(void **);
+
+static sd_zk *open_zk(const sd_peer &p)
+{
+    sd_zk *z = nullptr;
+    std::string err;
+    int rc = sd_zk_open(&z, peer_addr(&p).c_str(), 20000, &err);
+    if (rc != SD_OK || !z) NL_FAIL("sd_zk_open(%s): expected SD_OK, got %d (%s)", peer_addr(&p).c_str(), rc, err.c_str());
+    return z;
+}
+
+// The harness's view of a znode: its data and whether it is ephemeral ("" when absent).
+static std::string znode(const sd_peer &p, const std::string &path)
+{
+    zoo_set_debug_level((ZooLogLevel)0);
+    zhandle_t *zh = zookeeper_init(peer_addr(&p).c_str(), nullptr, 10000, nullptr, nullptr, 0);
+    char buf[512];
+    int len = sizeof buf;
+    Stat st;
+    int rc = ZCONNECTIONLOSS;
+    for (int i = 0; i < 200 && rc == ZCONNECTIONLOSS; i++) {  // the handle connects in the background
+        len = sizeof buf;
+        rc = zoo_get(zh, path.c_str(), 0, buf, &len, &st);
+        if (rc == ZCONNECTIONLOSS) {
+            timespec t = {0, 50000000};
+            nanosleep(&t, nullptr);
+        }
+    }
+    zookeeper_close(zh);
+    if (rc == ZNONODE) return "";
+    if (rc != ZOK) NL_FAIL("the harness could not read znode %s: %s", path.c_str(), zerror(rc));
+    return std::string(buf, len > 0 ? len : 0) + (st.ephemeralOwner ? " (ephemeral)" : " (persistent)");
+}
+
+void test_consul_rs(void **)
+{
+    sd_peer p;
+    START_PEER(peer_zk_start, p);
+    sd_zk *z = open_zk(p);
+    std::string err;
+    NL_EXPECT_EQ_INT(sd_zk_register(z, "my-service", "127.0.0.1:8080", &err), SD_OK, "register my-service (%s)", err.c_str());
+    NL_EXPECT_STREQ(znode(p, "/services/my-service/127.0.0.1:8080"), "127.0.0.1:8080 (ephemeral)", "the znode of the registration");
+    std::vector<std::string> out(1, "stale");
+    NL_EXPECT_EQ_INT(sd_zk_discover(z, "my-service", &out, &err), SD_OK, "discover my-service (%s)", err.c_str());
+    NL_EXPECT_STREQ(ex29_join(out), ex29_join({"127.0.0.1:8080"}), "discover my-service");
+    sd_zk_close(z);
+    peer_stop(&p);
+}
+
+void test_zk_ephemeral(void **)
+{
+    sd_peer p;
+    START_PEER(peer_zk_start, p);
+    sd_zk *a = open_zk(p), *b = open_zk(p);
+    std::string err;
+    NL_EXPECT_EQ_INT(sd_zk_register(a, "web", "10.0.0.2:80", &err), SD_OK, "A registers web 10.0.0.2:80 (%s)", err.c_str());
+    NL_EXPECT_EQ_INT(sd_zk_register(a, "web", "10.0.0.1:80", &err), SD_OK, "A registers web 10.0.0.1:80 (%s)", err.c_str());
+    NL_EXPECT_EQ_INT(sd_zk_register(b, "web", "10.0.0.3:80", &err), SD_OK, "B registers web 10.0.0.3:80 (%s)", err.c_str());
+    NL_EXPECT_EQ_INT(sd_zk_register(b, "api", "10.0.0.4:81", &err), SD_OK, "B registers api (%s)", err.c_str());
+    NL_EXPECT_EQ_INT(sd_zk_register(b, "web", "10.0.0.1:80", &err), SD_EINVAL, "B registers A's address again");
+    NL_EXPECT_EQ_INT(sd_zk_register(b, "web", "a/b", &err), SD_EINVAL, "register address 'a/b'");
+    NL_EXPECT_STREQ(znode(p, "/services/web"), " (persistent)", "the service's znode (a persistent parent)");
+    std::vector<std::string> out;
+    NL_EXPECT_EQ_INT(sd_zk_discover(b, "web", &out, &err), SD_OK, "B discovers web (%s)", err.c_str());
+    NL_EXPECT_STREQ(ex29_join(out), ex29_join({"10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"}), "web from both sessions, sorted");
+    sd_zk_close(a);
+    NL_EXPECT_EQ_INT(sd_zk_discover(b, "web", &out, &err), SD_OK, "B discovers web after A closed (%s)", err.c_str());
+    NL_EXPECT_STREQ(ex29_join(out), ex29_join({"10.0.0.3:80"}), "web once A's session ended");
+    NL_EXPECT_STREQ(znode(p, "/services/web/10.0.0.1:80"), "", "A's znode after A closed");
+    NL_EXPECT_EQ_INT(sd_zk_discover(b, "db", &out, &err), SD_NOT_FOUND, "discover a service never registered");
+    sd_zk *c = open_zk(p);
+    NL_EXPECT_EQ_INT(sd_zk_register(c, "solo", "10.0.0.5:1", &err), SD_OK, "C registers solo");
+    sd_zk_close(c);
+    NL_EXPECT_EQ_INT(sd_zk_discover(b, "solo", &out, &err), SD_NOT_FOUND, "discover solo once its only instance left");
+    NL_EXPECT_EQ_INT(sd_zk_discover(b, "", &out, &err), SD_EINVAL, "discover ''");
+    sd_zk_close(b);
+    peer_stop(&p);
+}
+
+void test_zk_unavailable(void **)
+{
+    sd_zk *z = (sd_zk *)&z;
+    std::string err;
+    timespec t0, t1;
+    std::string hosts = "127.0.0.1:" + std::to_string(peer_free_port());
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    NL_EXPECT_EQ_INT(sd_zk_open(&z, hosts.c_str(), 800, &err), SD_UNAVAILABLE, "open %s where nothing listens", hosts.c_str());
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    NL_EXPECT_TRUE(ms >= 700 && ms < 6000, "open gave up after its 800 ms timeout (took %ld ms)", ms);
+    NL_EXPECT_TRUE(z == nullptr, "*out after a failed open");
+    NL_EXPECT_CONTAINS(err, hosts, "the message names the hosts");
+    NL_EXPECT_EQ_INT(sd_zk_open(&z, "", 800, &err), SD_EINVAL, "open with no hosts");
+    NL_EXPECT_EQ_INT(sd_zk_open(&z, hosts.c_str(), 0, &err), SD_EINVAL, "open with a 0 ms timeout");
+    sd_zk_close(nullptr);
+}
