@@ -43,9 +43,9 @@ int query(sd_dns *d, const char *name, int type, answer *a, std::string *err)
             short ev = (ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) | (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0);
             if (ev) fds[n++] = pollfd{socks[i], ev, 0};
         }
-        timeval tv;
-        timeval *t = ares_timeout(d->ch, nullptr, &tv);
-        int ms = t ? (int)(t->tv_sec * 1000 + t->tv_usec / 1000) + 1 : 1000;
+        timeval most = {1, 0}, tv;
+        timeval *t = ares_timeout(d->ch, &most, &tv);  // never NULL when given a maximum
+        int ms = (int)(t->tv_sec * 1000 + t->tv_usec / 1000) + 1;
         if (poll(fds, n, ms) <= 0) {
             ares_process_fd(d->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);  // lets c-ares time out
             continue;
@@ -58,7 +58,6 @@ int query(sd_dns *d, const char *name, int type, answer *a, std::string *err)
     int code = SD_UNAVAILABLE;
     if (a->status == ARES_ENOTFOUND || a->status == ARES_ENODATA) code = SD_NOT_FOUND;
     else if (a->status == ARES_ETIMEOUT) code = SD_TIMEOUT;
-    else if (a->status == ARES_EBADRESP || a->status == ARES_EFORMERR) code = SD_PROTOCOL;
     if (err) *err = std::string("dns ") + d->server + ": " + name + ": " + ares_strerror(a->status);
     return code;
 }
@@ -75,8 +74,6 @@ int sd_dns_open(sd_dns **out, const char *server, const char *suffix, int timeou
 {
     *out = nullptr;
     if (!server || !suffix || timeout_ms < 1) return fail(err, SD_EINVAL, "dns: need a server, a suffix and a timeout >= 1 ms");
-    static bool inited = ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS;
-    (void)inited;
     sd_dns *d = new sd_dns;
     ares_options o{};
     o.timeout = timeout_ms;
@@ -106,9 +103,9 @@ int sd_dns_lookup_srv(sd_dns *d, const char *name, std::vector<sd_srv> *out, std
     int rc = query(d, name, ns_t_srv, &a, err);
     if (rc != SD_OK) return rc;
     ares_srv_reply *srv = nullptr;
-    int st = ares_parse_srv_reply(a.buf.data(), (int)a.buf.size(), &srv);
-    if (st == ARES_ENODATA) return fail(err, SD_NOT_FOUND, std::string("dns: no SRV record for ") + name);
-    if (st != ARES_SUCCESS) return fail(err, SD_PROTOCOL, std::string("dns: bad SRV answer for ") + name);
+    // An answer without SRV records never gets here: ares_query reports it as ARES_ENODATA.
+    if (ares_parse_srv_reply(a.buf.data(), (int)a.buf.size(), &srv) != ARES_SUCCESS)
+        return fail(err, SD_PROTOCOL, std::string("dns: bad SRV answer for ") + name);
     out->clear();
     for (ares_srv_reply *r = srv; r; r = r->next) out->push_back(sd_srv{r->priority, r->weight, r->port, r->host});
     ares_free_data(srv);
@@ -122,9 +119,8 @@ int sd_dns_lookup_a(sd_dns *d, const char *name, std::vector<std::string> *out, 
     if (rc != SD_OK) return rc;
     ares_addrttl addrs[32];
     int n = 32;
-    int st = ares_parse_a_reply(a.buf.data(), (int)a.buf.size(), nullptr, addrs, &n);
-    if (st == ARES_ENODATA) return fail(err, SD_NOT_FOUND, std::string("dns: no A record for ") + name);
-    if (st != ARES_SUCCESS) return fail(err, SD_PROTOCOL, std::string("dns: bad A answer for ") + name);
+    if (ares_parse_a_reply(a.buf.data(), (int)a.buf.size(), nullptr, addrs, &n) != ARES_SUCCESS)
+        return fail(err, SD_PROTOCOL, std::string("dns: bad A answer for ") + name);
     // Numeric order, so the same records give the same list whatever order the server sends.
     std::sort(addrs, addrs + n, [](const ares_addrttl &x, const ares_addrttl &y) {
         return ntohl(x.ipaddr.s_addr) < ntohl(y.ipaddr.s_addr);

@@ -56,12 +56,11 @@ std::string unb64(json_t *obj, const char *field)
     return out;
 }
 
-// An int64 of a reply: a JSON string ("42"), an integer, or absent (0).
+// An int64 of a reply: a JSON string ("42"), or absent (0).
 int64_t num(json_t *obj, const char *field)
 {
-    json_t *v = json_object_get(obj, field);
-    if (json_is_string(v)) return strtoll(json_string_value(v), nullptr, 10);
-    return json_is_integer(v) ? json_integer_value(v) : 0;
+    const char *v = json_string_value(json_object_get(obj, field));
+    return v ? strtoll(v, nullptr, 10) : 0;
 }
 
 int fail(std::string *err, int code, const std::string &why)

@@ -22,10 +22,10 @@ namespace {
 
 const int SESSION_TIMEOUT_MS = 10000;
 
-void on_session(zhandle_t *, int type, int state, const char *, void *ctx)
+// No watch is ever set, so every event this watcher gets is a session event.
+void on_session(zhandle_t *, int, int state, const char *, void *ctx)
 {
     sd_zk *z = (sd_zk *)ctx;
-    if (type != ZOO_SESSION_EVENT) return;
     pthread_mutex_lock(&z->lock);
     z->state = state;
     pthread_cond_broadcast(&z->changed);

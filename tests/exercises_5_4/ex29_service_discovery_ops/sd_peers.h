@@ -3,6 +3,7 @@
 // a deadline), stopped cleanly; and a raw etcd client that checks the store without the submission.
 #pragma once
 #include <cstdint>
+#include <pthread.h>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -14,7 +15,7 @@ struct sd_peer {
     std::string dir;    // its temporary folder
 };
 
-// Each returns true once the daemon answers (at most 30 s), false with the reason in *why.
+// Each returns true once the daemon answers (at most 60 s), false with the reason in *why.
 bool peer_etcd_start(sd_peer *p, std::string *why);
 bool peer_zk_start(sd_peer *p, std::string *why);
 // dnsmasq serving exactly the suite's records (see sd_peers.cpp, DNS_RECORDS), authoritative for
@@ -36,3 +37,18 @@ bool raw_etcd_get(uint16_t port, const std::string &key, bool *found, std::strin
 bool raw_etcd_keys(uint16_t port, const std::string &prefix, std::vector<std::string> *keys);
 // The store's current revision.
 int64_t raw_etcd_revision(uint16_t port);
+// Compacts etcd's history up to revision (older revisions can no longer be watched).
+bool raw_etcd_compact(uint16_t port, int64_t revision);
+
+// A loopback HTTP server answering every request with 200 and body: a foreign or broken server as
+// the etcd client sees it.
+struct fake_http {
+    int fd = -1;
+    uint16_t port = 0;
+    pthread_t th;
+    std::string body;
+};
+bool fake_http_start(fake_http *f, const std::string &body);
+void fake_http_stop(fake_http *f);
+// The remaining TTL of a lease in seconds (-1: etcd does not know it; -2: request failed).
+int64_t raw_etcd_ttl(uint16_t port, int64_t lease);

@@ -10,7 +10,7 @@
     T(test_unified_discovery) T(test_etcd_get_missing) T(test_etcd_get_prefix) T(test_prefix_range_end)   \
     T(test_etcd_register_discover) T(test_invalid_names) T(test_etcd_lease_keepalive)                     \
     T(test_etcd_lease_revoke) T(test_etcd_watch_events) T(test_etcd_watch_timeout) T(test_etcd_failover) \
-    T(test_etcd_open_limits) T(test_dns_srv_records) T(test_dns_a_records) T(test_dns_not_found)          \
+    T(test_etcd_open_limits) T(test_etcd_bad_replies) T(test_dns_srv_records) T(test_dns_a_records) T(test_dns_not_found)          \
     T(test_dns_unavailable) T(test_endpoint_order) T(test_zk_ephemeral) T(test_zk_unavailable)            \
     T(test_unified_reports_backend_errors) T(test_unified_not_found_is_an_answer)                         \
     T(test_unified_merge_order) T(test_unified_add_limits) T(test_differential_unified)
