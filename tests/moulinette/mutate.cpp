@@ -303,13 +303,16 @@ bool copy_tree(const mt_options &opt, const mt_spec &spec, const std::string &di
 void precheck_alone(const mt_options &opt, const mt_spec &spec, const std::vector<op_mutant *> &alone,
                     std::map<std::string, std::string> &sources, const std::string &tmp)
 {
+    if (alone.empty()) return;
     size_t next = 0;
     std::mutex lock;
     std::vector<std::thread> threads;
-    std::map<std::string, std::string> cmds;   // file -> its compile command, front end only
+    std::map<std::string, std::string> cmds;   // folder + file -> its compile command, front end only
+    std::vector<std::string> dirs;
     for (int j = 0; j < std::max(1, opt.jobs); j++) {
         std::string dir = tmp + "/pre" + std::to_string(j);
-        if (!copy_tree(opt, spec, dir)) return;
+        if (!copy_tree(opt, spec, dir)) break;   // fewer threads; those without a check get their build
+        dirs.push_back(dir);
         for (const op_mutant *m : alone)
             if (!cmds.count(dir + m->file)) {
                 std::string c = object_compile(opt, spec, dir, m->file, "", "-O0");
@@ -318,6 +321,8 @@ void precheck_alone(const mt_options &opt, const mt_spec &spec, const std::vecto
                 if (!c.empty()) run_capture(cmds[dir + m->file], &rc);
                 if (rc != 0) cmds[dir + m->file] = "";
             }
+    }
+    for (const std::string &dir : dirs)
         threads.emplace_back([&, dir] {
             for (;;) {
                 op_mutant *m;
@@ -326,18 +331,17 @@ void precheck_alone(const mt_options &opt, const mt_spec &spec, const std::vecto
                     if (next == alone.size()) return;
                     m = alone[next++];
                 }
-                const std::string &src = sources[m->file];
+                const std::string &src = sources.at(m->file);
                 std::string path = dir + "/tree/" + spec.id + "/" + m->file;
                 // -fsyntax-only: what it refuses, the whole compile refuses; what it lets through
                 // still gets the classic build, which has the last word.
                 int rc = 0;
-                const std::string &cmd = cmds[dir + m->file];
+                const std::string &cmd = cmds.at(dir + m->file);
                 if (!cmd.empty() && write_file(path, src.substr(0, m->start) + m->repl + src.substr(m->end))) run_capture(cmd, &rc);
                 write_file(path, src);
                 if (rc != 0) m->status = "stillborn";
             }
         });
-    }
     for (std::thread &t : threads) t.join();
 }
 
@@ -542,7 +546,16 @@ int mt_cmd_mutate(const mt_options &opt, const std::string &id_in, const mt_muta
         sv.test_env = [trace_dir](size_t i) { return std::vector<std::string>{"NL_MUTANT_TRACE=" + trace_dir + "/t" + std::to_string(i)}; };
         refrun.push_back(sv);
     }
-    if (mt_run_variants(opt, &refrun) < 0) return 2;
+    // The front-end checks of the mutants built alone run meanwhile: the reference's tests mostly
+    // wait on clocks. (Should the schema fail its run below, the others get their classic build.)
+    std::vector<op_mutant *> alone;
+    if (!mo.classic)
+        for (op_mutant *m : todo)
+            if (!m->sm.in_schema) alone.push_back(m);
+    std::thread pre([&] { precheck_alone(opt, spec, alone, sources, tmp); });
+    int run1 = mt_run_variants(opt, &refrun);
+    pre.join();
+    if (run1 < 0) return 2;
     if (!refrun[0].all_passed()) {
         fprintf(stderr, "moulinette: %s: the reference does not pass every test%s; fix it before measuring mutants\n",
                 spec.id.c_str(), refrun[0].build_error.empty() ? "" : (" (" + refrun[0].build_error + ")").c_str());
@@ -580,12 +593,6 @@ int mt_cmd_mutate(const mt_options &opt, const std::string &id_in, const mt_muta
 
     // 2. The mutants: through the schema, only the tests that reach them (one that no test reaches
     // survives without running); the others as patches, each built from the reference's objects.
-    if (!mo.classic) {
-        std::vector<op_mutant *> alone;
-        for (op_mutant *m : todo)
-            if (!m->schema) alone.push_back(m);
-        precheck_alone(opt, spec, alone, sources, tmp);
-    }
     std::vector<mt_variant> vars(1);
     vars[0].spec = &spec;
     vars[0].until_first_failure = true;   // the reference is built again for its objects only
