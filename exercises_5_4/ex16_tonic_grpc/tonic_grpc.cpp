@@ -98,9 +98,8 @@ tonic_server *tonic_server_builder_serve(const tonic_server_builder *b, char *er
         snprintf(err, err_len, "%s", why);
         return nullptr;
     }
-    tonic_server *srv = new tonic_server;
+    tonic_server *srv = new tonic_server();
     srv->impl = std::make_unique<user_service>(b->service, b->token);
-    srv->port = 0;
     grpc::ServerBuilder builder;
     builder.AddListeningPort(b->address, grpc::InsecureServerCredentials(), &srv->port);
     // gRPC would share a busy port with SO_REUSEPORT: a second server on it must fail instead.
@@ -108,7 +107,7 @@ tonic_server *tonic_server_builder_serve(const tonic_server_builder *b, char *er
     builder.SetMaxReceiveMessageSize((int)b->max_message_bytes);
     builder.RegisterService(srv->impl.get());
     srv->server = builder.BuildAndStart();
-    if (!srv->server || srv->port == 0) {
+    if (!srv->server) { // no port could be bound
         snprintf(err, err_len, "cannot listen on %s", b->address);
         delete srv;
         return nullptr;
@@ -123,7 +122,6 @@ void tonic_server_shutdown(tonic_server *srv)
     if (!srv) return;
     // Calls in flight get five seconds to finish, then they are cancelled.
     srv->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    srv->server->Wait();
     delete srv;
 }
 
@@ -200,9 +198,8 @@ tonic_status tonic_client_get_user(tonic_client *c, const tonic_call *call, cons
     req.set_user_id(user_id ? user_id : "");
     GetUserResponse resp;
     st = finish(&ctx, call, c->stub->GetUser(&ctx, req, &resp));
-    if (st.code != TONIC_OK) return st;
-    if (!resp.has_user()) return tonic_status_internal("the server answered OK without a user");
-    get_user(resp.user(), out);
+    if (st.code == TONIC_OK && !resp.has_user()) st = tonic_status_internal("the server answered OK without a user");
+    if (st.code == TONIC_OK) get_user(resp.user(), out);
     return st;
 }
 
@@ -217,8 +214,7 @@ tonic_status tonic_client_create_user(tonic_client *c, const tonic_call *call, c
     req.set_email(email ? email : "");
     CreateUserResponse resp;
     st = finish(&ctx, call, c->stub->CreateUser(&ctx, req, &resp));
-    if (st.code != TONIC_OK) return st;
-    if (!resp.has_user()) return tonic_status_internal("the server answered OK without a user");
-    get_user(resp.user(), out);
+    if (st.code == TONIC_OK && !resp.has_user()) st = tonic_status_internal("the server answered OK without a user");
+    if (st.code == TONIC_OK) get_user(resp.user(), out);
     return st;
 }

@@ -131,10 +131,9 @@ static uint64_t realtime_ns(void *)
 
 tonic_service *tonic_service_new(tonic_clock_fn clock, void *clock_arg)
 {
-    tonic_service *svc = new tonic_service;
+    tonic_service *svc = new tonic_service();
     svc->clock = clock ? clock : realtime_ns;
     svc->clock_arg = clock_arg;
-    svc->last_id = 0;
     return svc;
 }
 

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <set>
 #include <string>
+#include <ctime>
 
 uint64_t tt_clock(void *arg)
 {
@@ -138,23 +139,29 @@ static void test_metadata_keys(void **)
 {
     tonic_metadata md;
     std::string k64(64, 'k'), k65(65, 'k');
-    const char *ok[] = {"a", "x-request-id", "under_score", "dot.ted", "0-9", k64.c_str()};
+    const char *ok[] = {"a", "z", "x-request-id", "under_score", "dot.ted", "0-9", "grpc", k64.c_str()};
     for (const char *k : ok) NL_EXPECT_EQ_INT(tonic_metadata_insert(&md, k, "v"), 0, "insert key '%s'", k);
     NL_EXPECT_EQ_INT(tonic_metadata_insert(&md, "X-Trace", "t"), 0, "insert key 'X-Trace' (any case)");
+    NL_EXPECT_EQ_INT(tonic_metadata_insert(&md, "AZ", "az"), 0, "insert key 'AZ' (any case)");
     std::string before = dump(md);
-    const char *bad[] = {"", k65.c_str(), "sp ace", "colon:", "slash/", "grpc-timeout", "GRPC-x", "data-bin", "é"};
+    const char *bad[] = {"", k65.c_str(), "sp ace", "colon:", "slash/", "at@", "[", "`", "{", "grpc-timeout", "GRPC-x",
+                         "data-bin", "-bin", "X-BIN", "é"};
     for (const char *k : bad)
         NL_EXPECT_EQ_INT(tonic_metadata_insert(&md, k, "v"), -1, "insert key '%s' must be refused", k);
     NL_EXPECT_EQ_INT(tonic_metadata_insert(&md, nullptr, "v"), -1, "insert key NULL must be refused");
+    NL_EXPECT_EQ_INT(tonic_metadata_insert(nullptr, "k", "v"), -1, "insert into a NULL map must be refused");
     NL_EXPECT_STREQ(dump(md), before, "the map after refused inserts");
-    NL_EXPECT_STREQ(md.entries.back().first, "x-trace", "the key of insert('X-Trace') as stored");
+    NL_EXPECT_STREQ(md.entries.back().first, "az", "the key of insert('AZ') as stored");
     const char *v = tonic_metadata_get(&md, "X-REQUEST-ID");
     NL_EXPECT_STREQ(v ? v : "(null)", "v", "get('X-REQUEST-ID') after insert('x-request-id', v)");
     v = tonic_metadata_get(&md, "x-trace");
     NL_EXPECT_STREQ(v ? v : "(null)", "t", "get('x-trace') after insert('X-Trace', t)");
     NL_EXPECT_TRUE(tonic_metadata_get(&md, "grpc-timeout") == nullptr, "get of a refused key");
+    v = tonic_metadata_get(&md, "az");
+    NL_EXPECT_STREQ(v ? v : "(null)", "az", "get('az') after insert('AZ', az)");
     NL_EXPECT_TRUE(tonic_metadata_get(&md, "missing") == nullptr, "get of a key never inserted");
-    NL_EXPECT_EQ_INT(tonic_metadata_len(&md), 7, "len after 7 inserts of distinct keys and 10 refused ones");
+    NL_EXPECT_TRUE(tonic_metadata_get(nullptr, "a") == nullptr, "get from a NULL map");
+    NL_EXPECT_EQ_INT(tonic_metadata_len(&md), 10, "len after 10 inserts of distinct keys and 16 refused ones");
     NL_EXPECT_EQ_INT(tonic_metadata_insert(&md, "bin", "v"), 0, "insert key 'bin' (only a '-bin' suffix is binary)");
     NL_EXPECT_EQ_INT(tonic_metadata_insert(&md, "my-grpc-key", "v"), 0, "insert key 'my-grpc-key' (only a prefix is reserved)");
 }
@@ -225,7 +232,8 @@ static void test_parse_endpoint(void **)
                            {"http://localhost:65535/", "localhost:65535"},
                            {"[::1]:8080", "[::1]:8080"},
                            {"http://[::1]:80/", "[::1]:80"},
-                           {"svc.example:00080", "svc.example:00080"}};
+                           {"svc.example:00080", "svc.example:00080"},
+                           {"[1]:80", "[1]:80"}};
     for (const auto &c : ok) {
         std::string t = "unset";
         NL_EXPECT_EQ_INT(tonic_parse_endpoint(c[0], &t), 0, "parse_endpoint(%s)", c[0]);
@@ -235,7 +243,7 @@ static void test_parse_endpoint(void **)
                          "localhost:65536",   "localhost:123456",   "localhost:8o",    "https://localhost:443",
                          "http://",           "::1:8080",           "[::1:8080",       "[]:80",
                          "a b:80",            "user@host:80",       "http://h:80/path", "h:80//",
-                         "localhost:-1",      ""};
+                         "localhost:-1",      "a/b:80",            ""};
     for (const char *e : bad) {
         std::string t = "unset";
         NL_EXPECT_EQ_INT(tonic_parse_endpoint(e, &t), -1, "parse_endpoint('%s') must be refused", e);
@@ -243,6 +251,7 @@ static void test_parse_endpoint(void **)
     }
     std::string t = "unset";
     NL_EXPECT_EQ_INT(tonic_parse_endpoint(nullptr, &t), -1, "parse_endpoint(NULL)");
+    NL_EXPECT_EQ_INT(tonic_parse_endpoint("h:1", nullptr), -1, "parse_endpoint(h:1, NULL target)");
     char err[256] = "";
     tonic_client *c = tonic_client_connect("https://localhost:443", err, sizeof err);
     NL_EXPECT_TRUE(c == nullptr, "tonic_client_connect(https://localhost:443) must fail");
@@ -342,11 +351,20 @@ static void test_ids_from_clock(void **)
                         (unsigned long long)now[i]);
     }
     tonic_service_free(svc);
+    // With the real clock the id is CLOCK_REALTIME in ns, read between the two reads of the test.
     tonic_service *real = tonic_service_new(nullptr, nullptr);
+    timespec t0, t1;
+    clock_gettime(CLOCK_REALTIME, &t0);
     EXPECT_CREATED(real, "R", "r@x", &u);
-    // With the real clock the id is the time in ns: after 2020-01-01, before 2100-01-01.
+    clock_gettime(CLOCK_REALTIME, &t1);
     unsigned long long id = strtoull(u.id.c_str(), nullptr, 10);
-    NL_EXPECT_TRUE(id > 1577836800000000000ull && id < 4102444800000000000ull, "id %s from CLOCK_REALTIME in ns", u.id.c_str());
+    unsigned long long lo = (unsigned long long)t0.tv_sec * 1000000000ull + (unsigned long long)t0.tv_nsec;
+    unsigned long long hi = (unsigned long long)t1.tv_sec * 1000000000ull + (unsigned long long)t1.tv_nsec;
+    NL_EXPECT_TRUE(id >= lo && id <= hi, "id %s from CLOCK_REALTIME in ns, read between %llu and %llu", u.id.c_str(), lo, hi);
+    // The user is stored even when the caller does not want it back (out NULL).
+    EXPECT_CREATED(real, "S", "s@x", nullptr);
+    NL_EXPECT_EQ_INT(tonic_service_count(real), 2, "users after a create with out NULL");
+    NL_EXPECT_EQ_INT(tonic_service_get_user(real, u.id.c_str(), nullptr).code, TONIC_OK, "get_user(%s, out NULL)", u.id.c_str());
     tonic_service_free(real);
 }
 
@@ -416,23 +434,6 @@ static void test_concurrent_creates(void **)
     tonic_service_free(svc);
 }
 
-// The tests of test_tonic_wire.cpp and test_tonic_diff.cpp.
-void test_builder_refusals(void **);
-void test_busy_port(void **);
-void test_wire_create_get(void **);
-void test_wire_status_codes(void **);
-void test_wire_auth(void **);
-void test_request_id_echo(void **);
-void test_max_message(void **);
-void test_client_unavailable(void **);
-void test_client_deadline(void **);
-void test_client_timeout_values(void **);
-void test_client_maps_any_code(void **);
-void test_client_ok_without_user(void **);
-void test_client_sends_metadata(void **);
-void test_shutdown_finishes_inflight(void **);
-void test_python_client(void **);
-void test_differential_store(void **);
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_create_and_get_user),

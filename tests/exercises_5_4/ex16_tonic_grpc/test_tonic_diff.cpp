@@ -6,12 +6,11 @@
 #include "nl_test.h"
 #include "oracle/tonic_grpc.h"
 #include "tonic_grpc.h"
+#include "tonic_test.h"
 
 #include <cstdio>
 #include <string>
 #include <vector>
-
-void test_differential_store(void **);
 
 namespace {
 

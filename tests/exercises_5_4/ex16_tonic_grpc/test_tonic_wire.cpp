@@ -25,21 +25,6 @@
 #include <thread>
 #include <vector>
 
-void test_builder_refusals(void **);
-void test_busy_port(void **);
-void test_wire_create_get(void **);
-void test_wire_status_codes(void **);
-void test_wire_auth(void **);
-void test_request_id_echo(void **);
-void test_max_message(void **);
-void test_client_unavailable(void **);
-void test_client_deadline(void **);
-void test_client_timeout_values(void **);
-void test_client_maps_any_code(void **);
-void test_client_ok_without_user(void **);
-void test_client_sends_metadata(void **);
-void test_shutdown_finishes_inflight(void **);
-void test_python_client(void **);
 
 namespace {
 
@@ -213,11 +198,13 @@ void test_builder_refusals(void **)
         NL_EXPECT_TRUE(err[0] != 0, "serve with %s: a message in err", c.what);
     }
     b.address = "127.0.0.1:0";
-    b.max_message_bytes = INT_MAX;
-    tonic_server *s = tonic_server_builder_serve(&b, err, sizeof err);
-    if (!s) NL_FAIL("serve with max_message_bytes INT_MAX failed: %s", err);
-    NL_EXPECT_TRUE(tonic_server_port(s) > 0, "a free port after serving on port 0");
-    tonic_server_shutdown(s);
+    for (size_t max : {(size_t)1, (size_t)INT_MAX}) {
+        b.max_message_bytes = max;
+        tonic_server *s = tonic_server_builder_serve(&b, err, sizeof err);
+        if (!s) NL_FAIL("serve with max_message_bytes %zu failed: %s", max, err);
+        NL_EXPECT_TRUE(tonic_server_port(s) > 0, "a free port after serving on port 0");
+        tonic_server_shutdown(s);
+    }
     tonic_server_shutdown(nullptr);
     tonic_service_free(svc);
 }
@@ -478,6 +465,9 @@ void test_client_deadline(void **)
     NL_EXPECT_TRUE(took < 8000, "the call lasted %ld ms: the 300 ms deadline must end it", took);
     NL_EXPECT_STREQ(ustr(u), "keep,me,k@m", "*out after DEADLINE_EXCEEDED");
     NL_EXPECT_EQ_INT(o.svc.in_sleep.load(), 1, "calls that reached the slow server");
+    tonic_call one{1, nullptr, nullptr}; // the smallest deadline there is
+    EXPECT_STATUS(tonic_client_get_user(c, &one, "sleep", &u), TONIC_DEADLINE_EXCEEDED, nullptr,
+                  "get_user on a server that never answers, timeout_ms 1");
     // A generous deadline does not cut a call that answers.
     tonic_call roomy{20000, nullptr, nullptr};
     EXPECT_STATUS(tonic_client_get_user(c, &roomy, "u1", &u), TONIC_OK, "", "get_user(u1), timeout_ms 20000");
