@@ -139,7 +139,9 @@ int load_equivalents(const mt_spec &spec, std::vector<equivalent> *out, std::str
 int generate(const mt_options &opt, const mt_spec &spec, const std::string &file, std::vector<op_mutant> *out, std::string *err)
 {
     std::string abs = spec.dir + "/" + file;
-    std::string cflags = "-std=c++20 -I" + q(spec.dir) + " -I" + q(opt.root + "/common") + " -I" + q(opt.root + "/tests/support");
+    // The generated code of a gRPC exercise (mk/grpc.mk) is in its build folder: the sources include it.
+    std::string cflags = "-std=c++20 -I" + q(spec.dir) + " -I" + q(opt.root + "/common") + " -I" + q(opt.root + "/tests/support") +
+                         " -I" + q(opt.build + "/obj/" + spec.id + "/gen");
     int st;
     std::string pk = run_capture("pkg-config --cflags jansson liburing libcrypto 2>/dev/null", &st);
     while (!pk.empty() && (pk.back() == '\n' || pk.back() == ' ')) pk.pop_back();
