@@ -10,7 +10,9 @@
 #include <pthread.h>
 #include <set>
 
-namespace {
+// The broker's records. A named namespace, not an anonymous one: mb_broker (declared in the header)
+// holds them, and the differential test compiles this file a second time inside `oracle`.
+namespace mb_detail {
 
 struct partition_log {
     mb_offset base = 0;                 // offset of msgs.front(); grows as retention drops messages
@@ -42,9 +44,8 @@ struct group {
     std::map<mb_topic_partition, pstate> parts;
 };
 
-uint64_t monotonic_ms(void *) { return nl_now_ms(); }
-
-} // namespace
+} // namespace mb_detail
+using namespace mb_detail;
 
 struct mb_broker {
     mb_config cfg;
@@ -54,6 +55,8 @@ struct mb_broker {
 };
 
 namespace {
+
+uint64_t monotonic_ms(void *) { return nl_now_ms(); }
 
 struct locked {
     pthread_mutex_t *m;
@@ -157,6 +160,20 @@ mb_err owned(mb_broker *b, group &g, const char *cid, const mb_topic_partition &
         return fail(err, MB_NOT_ASSIGNED, tp_name(tp) + " is not assigned to consumer '" + cid + "'");
     *ps = &it->second;
     return MB_OK;
+}
+
+// Retention moved a partition's first offset: every group's read position and commit move up to
+// it, and the deliveries of dropped messages are no longer in flight.
+void catch_up(mb_broker *b, const mb_topic_partition &tp, mb_offset base)
+{
+    for (auto &[gid, g] : b->groups) {
+        auto it = g.parts.find(tp);
+        if (it == g.parts.end()) continue;
+        pstate &ps = it->second;
+        while (!ps.inflight.empty() && ps.inflight.front().offset < base) ps.inflight.pop_front();
+        ps.position = std::max(ps.position, base);
+        ps.committed = std::max(ps.committed, base);
+    }
 }
 
 mb_err publish_one(mb_broker *b, const std::string &tname, topic &t, const mb_message &m, mb_publish_result *out)
@@ -381,10 +398,6 @@ mb_err mb_poll(mb_broker *b, const char *gid, const char *cid, size_t max_messag
     size_t unacked = 0;
     for (auto &[tp, ps] : g->parts) {
         if (ps.owner != cid) continue;
-        const partition_log &log = b->topics[tp.first].parts[tp.second];
-        while (!ps.inflight.empty() && ps.inflight.front().offset < log.base) ps.inflight.pop_front();
-        if (ps.position < log.base) ps.position = log.base;      // retention removed them
-        if (ps.committed < log.base) ps.committed = log.base;
         if (!ps.inflight.empty() && now - ps.inflight.front().delivered_at >= b->cfg.ack_timeout_ms) {
             ps.position = ps.inflight.front().offset;
             ps.inflight.clear();
@@ -527,13 +540,16 @@ size_t mb_cleanup_expired(mb_broker *b)
     size_t n = 0;
     for (auto &[name, t] : b->topics) {
         uint64_t keep = t.cfg.retention_ms ? t.cfg.retention_ms : b->cfg.retention_ms;
-        for (partition_log &log : t.parts) {
+        for (uint32_t p = 0; p < t.parts.size(); p++) {
+            partition_log &log = t.parts[p];
+            mb_offset first = log.base;
             while (!log.msgs.empty() && now - log.msgs.front().timestamp_ms >= keep) {
                 t.by_id.erase(log.msgs.front().id);
                 log.msgs.pop_front();
                 log.base++;
                 n++;
             }
+            if (log.base != first) catch_up(b, {name, p}, log.base);
         }
     }
     return n;
