@@ -1,8 +1,10 @@
 // test_crdt_registry.cpp — the EX03 suite: the seed's nine tests, then each CRDT's tricky cases, the
 // merge laws over seeded random histories, and convergence of replicas gossiping in random orders,
-// checked against what the operations alone say the result must be.
-#include "nl_test.h"
+// checked against what the operations alone say the result must be; the differential test is in
+// test_crdt_diff.cpp.
 #include "crdt_registry.h"
+#include "nl_check.h"
+#include "nl_test.h"
 
 #include <algorithm>
 #include <string>
@@ -569,6 +571,97 @@ static void test_convergence_lwwmap(void **)
     }
 }
 
+
+// ---- rules no seed test reaches ----
+
+// R4: time first, then the replica id bytewise ("AB" sorts between "A" and "B").
+static void test_ts_compare_orders(void **)
+{
+    struct Case {
+        CrdtTimestamp a, b;
+        int sign;
+    } cases[] = {
+        {{1, "B"}, {2, "A"}, -1}, {{2, "A"}, {1, "B"}, 1}, {{3, "A"}, {3, "AB"}, -1},
+        {{3, "B"}, {3, "AB"}, 1}, {{3, "AB"}, {3, "AB"}, 0}, {{0, ""}, {0, "A"}, -1},
+    };
+    for (const Case &c : cases) {
+        int got = crdt_ts_compare(&c.a, &c.b);
+        int sign = got < 0 ? -1 : got > 0 ? 1 : 0;
+        if (sign != c.sign)
+            NL_FAIL("crdt_ts_compare((%llu, '%s'), (%llu, '%s')) = %d: expected %s", (unsigned long long)c.a.time,
+                    c.a.replica.c_str(), (unsigned long long)c.b.time, c.b.replica.c_str(), got,
+                    c.sign < 0 ? "< 0" : c.sign > 0 ? "> 0" : "0");
+    }
+}
+
+// R10, R11: the empty string is a value like any other; removing twice writes once.
+static void test_lwwmap_empty_value_and_double_remove(void **)
+{
+    LwwMap m;
+    lwwmap_init(&m, "A");
+    lwwmap_insert(&m, "k", "");
+    std::string v = "unchanged";
+    NL_EXPECT_TRUE(lwwmap_get(&m, "k", &v), "lwwmap_get('k') after inserting the value ''");
+    NL_EXPECT_STREQ(v, "", "value of 'k' after inserting ''");
+    NL_EXPECT_TRUE(lwwmap_contains_key(&m, "k"), "lwwmap_contains_key('k') after inserting ''");
+    NL_EXPECT_EQ_INT(lwwmap_keys(&m).size(), 1, "number of keys after inserting 'k' => ''");
+    NL_EXPECT_TRUE(lwwmap_remove(&m, "k"), "lwwmap_remove('k') of a live key");
+    uint64_t clock = m.clock;
+    NL_EXPECT_TRUE(!lwwmap_remove(&m, "k"), "a second lwwmap_remove('k')");
+    NL_EXPECT_EQ_INT(m.clock, clock, "map clock after the second remove (it writes nothing)");
+    NL_EXPECT_TRUE(!lwwmap_remove(&m, "never"), "lwwmap_remove of a key never written");
+    NL_EXPECT_EQ_INT(m.clock, clock, "map clock after removing a key never written");
+    NL_EXPECT_TRUE(!lwwmap_get(&m, "k", &v) && lwwmap_keys(&m).empty(), "'k' is gone after the remove");
+    // The tombstone beats the older insert held by a stale replica.
+    LwwMap stale;
+    lwwmap_init(&stale, "B");
+    lwwmap_insert(&stale, "k", "old");
+    lwwmap_merge(&m, &stale);
+    NL_EXPECT_TRUE(!lwwmap_contains_key(&m, "k"), "after merging a replica whose 'k' (time 1) is older than the remove (time 2)");
+}
+
+
+// R15: an init gives a fresh replica, even over a struct that was used before.
+static void test_init_resets_used_structs(void **)
+{
+    GCounter g;
+    gcounter_init(&g);
+    gcounter_increment_by(&g, "A", 3);
+    gcounter_init(&g);
+    NL_EXPECT_EQ_INT(gcounter_value(&g), 0, "gcounter_value after gcounter_init of a used counter");
+    PNCounter pn;
+    pncounter_init(&pn);
+    pncounter_increment_by(&pn, "A", 2), pncounter_decrement_by(&pn, "B", 5);
+    pncounter_init(&pn);
+    NL_EXPECT_EQ_INT(pncounter_value(&pn), 0, "pncounter_value after pncounter_init of a used counter");
+    NL_EXPECT_EQ_INT(gcounter_value(&pn.negative), 0, "negative half after pncounter_init of a used counter");
+    LwwRegister r;
+    lww_init(&r, "A");
+    lww_set(&r, "x"), lww_set(&r, "y");
+    lww_init(&r, "B");
+    std::string v;
+    NL_EXPECT_TRUE(!lww_get(&r, &v), "lww_get after lww_init of a used register");
+    NL_EXPECT_EQ_INT(r.ts.time, 0, "timestamp time after lww_init of a used register");
+    lww_set(&r, "z");
+    NL_EXPECT_TRUE(r.ts.time == 1 && r.ts.replica == "B", "first write after lww_init(B) of a used register is stamped (1, B)");
+    OrSet s;
+    orset_init(&s, "A");
+    orset_insert(&s, "x"), orset_insert(&s, "y"), orset_remove(&s, "y");
+    orset_init(&s, "B");
+    NL_EXPECT_TRUE(orset_is_empty(&s) && orset_len(&s) == 0 && !orset_contains(&s, "x"), "orset_init of a used set empties it");
+    NL_EXPECT_TRUE(s.tombstones.empty(), "orset_init of a used set forgets its tombstones");
+    orset_insert(&s, "y");
+    NL_EXPECT_TRUE(orset_contains(&s, "y"), "insert of y after orset_init of a set that had removed y");
+    LwwMap m;
+    lwwmap_init(&m, "A");
+    lwwmap_insert(&m, "k", "v"), lwwmap_insert(&m, "j", "w"), lwwmap_remove(&m, "j");
+    lwwmap_init(&m, "B");
+    NL_EXPECT_TRUE(lwwmap_keys(&m).empty() && !lwwmap_contains_key(&m, "k"), "lwwmap_init of a used map empties it");
+    NL_EXPECT_EQ_INT(m.clock, 0, "map clock after lwwmap_init of a used map");
+}
+
+void test_differential_random_histories(void **);
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_gcounter_increment),
     cmocka_unit_test(test_gcounter_merge_convergence),
@@ -594,6 +687,10 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_convergence_counters),
     cmocka_unit_test(test_convergence_orset),
     cmocka_unit_test(test_convergence_lwwmap),
+    cmocka_unit_test(test_ts_compare_orders),
+    cmocka_unit_test(test_lwwmap_empty_value_and_double_remove),
+    cmocka_unit_test(test_differential_random_histories),
+    cmocka_unit_test(test_init_resets_used_structs),
 };
 
 NL_TEST_MAIN("exercises_5_4/ex03_crdt_registry", tests)
