@@ -10,7 +10,8 @@
     X(test_header_limit) X(test_unmasked_frame) X(test_fragmentation)                       \
     X(test_fragmentation_errors) X(test_control_frames) X(test_close_handshake)             \
     X(test_invalid_utf8) X(test_reserved_bits_opcodes) X(test_message_too_big) X(test_echo) \
-    X(test_room_protocol_errors) X(test_heartbeat_keeps_live_client) X(test_python_websockets)
+    X(test_room_protocol_errors) X(test_heartbeat_keeps_live_client) X(test_python_websockets) \
+    X(test_wire_diff)
 
 #define DECLARE(name) void name(void **state);
 WS_TESTS(DECLARE)
