@@ -116,13 +116,14 @@ static bool cw_read_until(nl_wire_side *side, int i, const char *until, std::vec
         if (j) cw_learn(c, j);
         // A list_users poll (until "users") also ends on its error (the room is gone).
         bool done = type && (!strcmp(type, until) || (!strcmp(until, "users") && !strcmp(type, "error")));
-        json_decref(j);
+        bool history = type && !strcmp(type, "history");
+        json_decref(j);  // type pointed into j
         if (done) {
             if (last_raw) *last_raw = raw;
             if (!last_raw) lines->push_back(canon);
             return true;
         }
-        if (!type || strcmp(type, "history")) lines->push_back(canon);
+        if (!history) lines->push_back(canon);
     }
     lines->push_back("(too many lines)");
     return false;
