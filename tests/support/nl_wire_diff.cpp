@@ -115,27 +115,30 @@ int nl_wire_diff_run(const nl_wire_ops *ops, const nl_wire_config *cfg, std::str
         }
         long at = replay(&r, script);
         if (at < 0) continue;
+        std::string first[2] = {r.seen[0], r.seen[1]};
         uint64_t deadline = nl_now_ms() + (uint64_t)(cfg->shrink_ms > 0 ? cfg->shrink_ms : 10000);
         wire_script small = shrink(&r, script, at, deadline);
         long last = replay(&r, small);
-        if (last < 0) {  // the shrunk script passed this time: report the first failure as it was
+        if (last < 0) {  // the shrunk script passed this time (timing?): report the first failure as it was
             small = script;
             small.resize((size_t)(at + 1) * ops->op_size);
-            last = replay(&r, small);
+            last = at;
+            r.seen[0] = first[0];
+            r.seen[1] = first[1];
         }
         size_t n = small.size() / ops->op_size;
-        *report = nl_fmt("wire differential test: the submission's server and the reference server answer differently "
-                         "with seed %llu after %zu step(s) (shrunk from the first %ld of %d); replay: the same steps "
-                         "against both servers started fresh:\n",
-                         (unsigned long long)seed, n, at + 1, cfg->ops);
+        // The answers first: a test framework may cut a long message, and they are what matters most.
+        *report = nl_fmt("wire differential test, seed %llu: after step %ld of the script below (shrunk from the first "
+                         "%ld of %d steps; replay: the same steps against both servers started fresh)\n"
+                         "  submission: %s\n  reference:  %s\nthe script:\n",
+                         (unsigned long long)seed, last + 1, at + 1, cfg->ops,
+                         r.seen[NL_WIRE_SUB].empty() ? "(nothing)" : r.seen[NL_WIRE_SUB].c_str(),
+                         r.seen[NL_WIRE_ORACLE].empty() ? "(nothing)" : r.seen[NL_WIRE_ORACLE].c_str());
         for (size_t i = 0; i < n; i++) {
             char line[512];
             ops->print(ops->ctx, small.data() + i * ops->op_size, line, sizeof line);
             *report += nl_fmt("  %zu. %s\n", i + 1, line);
         }
-        *report += nl_fmt("after step %ld:\n  submission: %s\n  reference:  %s", last + 1,
-                          r.seen[NL_WIRE_SUB].empty() ? "(nothing)" : r.seen[NL_WIRE_SUB].c_str(),
-                          r.seen[NL_WIRE_ORACLE].empty() ? "(nothing)" : r.seen[NL_WIRE_ORACLE].c_str());
         rc = 1;
     }
     stop_both(&r);
