@@ -8,7 +8,9 @@
 #include <deque>
 #include <pthread.h>
 
-namespace {
+// The service's records. A named namespace, not an anonymous one: dlock_service (declared in the
+// header) holds them, and the differential test compiles this file a second time inside `oracle`.
+namespace dlock_detail {
 
 struct lease {
     std::string holder;
@@ -33,9 +35,8 @@ struct lock_rec {
     std::map<dlock_token, ended_lease> ended;   // so a second release of the same token is a no-op
 };
 
-uint64_t monotonic_ms(void *) { return nl_now_ms(); }
-
-} // namespace
+} // namespace dlock_detail
+using namespace dlock_detail;
 
 struct dlock_service {
     dlock_config cfg;
@@ -46,6 +47,8 @@ struct dlock_service {
 };
 
 namespace {
+
+uint64_t monotonic_ms(void *) { return nl_now_ms(); }
 
 struct guard_mu {
     pthread_mutex_t *m;
