@@ -483,6 +483,7 @@ void reg_free(service_registry *r)
 
 reg_rev reg_current_revision(service_registry *r)
 {
+    if (!r) return 0;
     locked l(r);
     maintain(r);
     return r->rev;

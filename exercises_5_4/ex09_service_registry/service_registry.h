@@ -195,7 +195,7 @@ struct service_registry; // opaque
 service_registry *reg_new(const reg_config *cfg);
 void reg_free(service_registry *r);
 
-reg_rev reg_current_revision(service_registry *r);
+reg_rev reg_current_revision(service_registry *r); // 0 for NULL
 int reg_get(service_registry *r, const char *key, const reg_get_opts *opts, reg_get_resp *out, reg_error *err);
 int reg_put(service_registry *r, const char *key, const std::string &value, const reg_put_opts *opts,
             reg_put_resp *out, reg_error *err);

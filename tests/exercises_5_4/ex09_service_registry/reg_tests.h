@@ -54,6 +54,8 @@
     X(test_deregister_and_expiry)            \
     X(test_errors_filled)                    \
     X(test_concurrent_puts)                  \
+    X(test_null_arguments)                   \
+    X(test_defaults_at_their_limits)         \
     X(test_differential_random_histories)    \
     X(test_etcd_recorded_session)            \
     X(test_etcd_conformance_kv)              \

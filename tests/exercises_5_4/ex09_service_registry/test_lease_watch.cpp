@@ -348,3 +348,63 @@ void test_auto_compaction(void **)
     NL_EXPECT_STREQ(GET(r, "a", false, 4), "rev=4 count=1 more=0 [a=3 c2 m4 v3 l0]", "get at 4, t=200");
     reg_free(r);
 }
+
+static void no_auto_compaction(reg_config *cfg) { cfg->compaction_interval_s = 0; }
+
+// The seed's defaults: compaction every 3600 s keeping 86400 s, 1000 buffered responses per watch.
+void test_defaults_at_their_limits(void **)
+{
+    vclock c;
+    service_registry *r = reg_on(&c);
+    PUT(r, "a", "1"); // 2 at t=0
+    c.ms += 3599999;
+    PUT(r, "a", "2"); // 3 at t=3599.999 (no run: the first is due at t=3600)
+    c.ms = 1000000 + 86399999ull;
+    EXPECT_RC(get_rc(r, "a", 1), REG_OK, "get at 1, t=86399.999 (a run: nothing is 86400 s old yet)");
+    c.ms += 1;
+    EXPECT_RC(get_rc(r, "a", 1), REG_OK, "get at 1, t=86400 (the next run is due 3600 s after the last)");
+    c.ms = 1000000 + 86399999ull + 3599999;
+    EXPECT_RC(get_rc(r, "a", 1), REG_OK, "get at 1, 1 ms before the next run");
+    c.ms += 1;
+    EXPECT_RC(get_rc(r, "a", 2), REG_ERR_COMPACTED, "get at 2 at the next run: revision 3 is exactly 86400 s old");
+    EXPECT_RC(get_rc(r, "a", 3), REG_OK, "get at 3 at the next run");
+    reg_free(r);
+
+    vclock c2;
+    r = reg_on(&c2, no_auto_compaction);
+    PUT(r, "a", "1");
+    c2.ms += 200000000ull;
+    PUT(r, "a", "2");
+    c2.ms += 200000000ull;
+    EXPECT_RC(get_rc(r, "a", 1), REG_OK, "compaction_interval_s 0: no automatic compaction, ever");
+    reg_free(r);
+
+    r = reg_on(nullptr);
+    int64_t w = WATCH(r, "k", reg_watch_opts{});
+    for (int i = 0; i < 1001; i++) PUT(r, "k", std::to_string(i));
+    int n = 0;
+    reg_watch_resp resp{};
+    bool canceled = false;
+    while (reg_watch_next(r, w, 0, &resp, nullptr) == REG_OK) {
+        if (resp.canceled) canceled = true;
+        else n++;
+    }
+    NL_EXPECT_EQ_INT(n, 1000, "responses a watch holds before it is canceled (event_buffer_size 1000)");
+    NL_EXPECT_TRUE(canceled, "the 1001st response cancels the watch");
+    reg_free(r);
+
+    // reg_new(NULL): the seed's defaults on the monotonic clock.
+    r = reg_new(nullptr);
+    reg_lease id;
+    int64_t ttl;
+    EXPECT_RC(reg_lease_grant(r, 1, 0, &id, &ttl, nullptr), REG_OK, "grant on reg_new(NULL)");
+    NL_EXPECT_EQ_INT(ttl, 5, "min_lease_ttl_s of reg_new(NULL)");
+    reg_lease_info li{};
+    EXPECT_RC(reg_lease_info_get(r, id, &li, nullptr), REG_OK);
+    NL_EXPECT_TRUE(li.ttl >= 3 && li.ttl <= 5, "ttl left just after a 5 s grant on the monotonic clock: %lld", (long long)li.ttl);
+    for (int i = 0; i < 100; i++) WATCH(r, "k", reg_watch_opts{});
+    int64_t extra;
+    const reg_watch_opts plain{};
+    EXPECT_RC(reg_watch(r, "k", &plain, &extra, nullptr), REG_ERR_TOO_MANY_WATCHERS, "101st watch on reg_new(NULL)");
+    reg_free(r);
+}

@@ -225,3 +225,84 @@ void test_concurrent_puts(void **)
     NL_EXPECT_EQ_INT(n, WRITERS * PUTS, "watch responses during the concurrent puts");
     reg_free(r);
 }
+
+void test_null_arguments(void **)
+{
+    service_registry *r = reg_on(nullptr);
+    reg_error err{};
+    reg_get_opts go{};
+    reg_get_resp g{};
+    reg_put_opts po{};
+    reg_put_resp p{};
+    reg_del_resp d{};
+    reg_txn t{};
+    reg_txn_resp tr{};
+    reg_lease l = 0;
+    int64_t n = 0;
+    reg_lease_info li{};
+    reg_watch_opts wo{};
+    reg_watch_resp wr{};
+    reg_service s = make_service("a", "api", "default");
+    std::vector<reg_instance> v;
+    struct {
+        const char *what;
+        int rc;
+    } cases[] = {
+        {"get(NULL registry)", reg_get(nullptr, "k", &go, &g, &err)},
+        {"get(NULL key)", reg_get(r, nullptr, &go, &g, &err)},
+        {"get(NULL opts)", reg_get(r, "k", nullptr, &g, &err)},
+        {"get(NULL out)", reg_get(r, "k", &go, nullptr, &err)},
+        {"put(NULL registry)", reg_put(nullptr, "k", "v", &po, &p, &err)},
+        {"put(NULL key)", reg_put(r, nullptr, "v", &po, &p, &err)},
+        {"put(NULL opts)", reg_put(r, "k", "v", nullptr, &p, &err)},
+        {"put(NULL out)", reg_put(r, "k", "v", &po, nullptr, &err)},
+        {"delete(NULL registry)", reg_delete(nullptr, "k", false, false, &d, &err)},
+        {"delete(NULL key)", reg_delete(r, nullptr, false, false, &d, &err)},
+        {"delete(NULL out)", reg_delete(r, "k", false, false, nullptr, &err)},
+        {"txn(NULL registry)", reg_txn_do(nullptr, &t, &tr, &err)},
+        {"txn(NULL txn)", reg_txn_do(r, nullptr, &tr, &err)},
+        {"txn(NULL out)", reg_txn_do(r, &t, nullptr, &err)},
+        {"compact(NULL registry)", reg_compact(nullptr, 1, &err)},
+        {"lease_grant(NULL registry)", reg_lease_grant(nullptr, 10, 0, &l, &n, &err)},
+        {"lease_grant(NULL id out)", reg_lease_grant(r, 10, 0, nullptr, &n, &err)},
+        {"lease_grant(NULL ttl out)", reg_lease_grant(r, 10, 0, &l, nullptr, &err)},
+        {"lease_grant(id -1)", reg_lease_grant(r, 10, -1, &l, &n, &err)},
+        {"lease_revoke(NULL registry)", reg_lease_revoke(nullptr, 1, &err)},
+        {"lease_keepalive(NULL registry)", reg_lease_keepalive(nullptr, 1, &n, &err)},
+        {"lease_keepalive(NULL out)", reg_lease_keepalive(r, 1, nullptr, &err)},
+        {"lease_info(NULL registry)", reg_lease_info_get(nullptr, 1, &li, &err)},
+        {"lease_info(NULL out)", reg_lease_info_get(r, 1, nullptr, &err)},
+        {"watch(NULL registry)", reg_watch(nullptr, "k", &wo, &n, &err)},
+        {"watch(NULL key)", reg_watch(r, nullptr, &wo, &n, &err)},
+        {"watch(NULL opts)", reg_watch(r, "k", nullptr, &n, &err)},
+        {"watch(NULL id out)", reg_watch(r, "k", &wo, nullptr, &err)},
+        {"watch_next(NULL registry)", reg_watch_next(nullptr, 1, 0, &wr, &err)},
+        {"watch_next(NULL out)", reg_watch_next(r, 1, 0, nullptr, &err)},
+        {"watch_cancel(NULL registry)", reg_watch_cancel(nullptr, 1, &err)},
+        {"register(NULL registry)", reg_register_service(nullptr, &s, &l, &err)},
+        {"register(NULL service)", reg_register_service(r, nullptr, &l, &err)},
+        {"register(NULL lease out)", reg_register_service(r, &s, nullptr, &err)},
+        {"deregister(NULL registry)", reg_deregister_service(nullptr, "a", "default", &err)},
+        {"deregister(NULL id)", reg_deregister_service(r, nullptr, "default", &err)},
+        {"deregister(NULL ns)", reg_deregister_service(r, "a", nullptr, &err)},
+        {"heartbeat(NULL registry)", reg_service_heartbeat(nullptr, "a", "default", &err)},
+        {"heartbeat(NULL id)", reg_service_heartbeat(r, nullptr, "default", &err)},
+        {"heartbeat(NULL ns)", reg_service_heartbeat(r, "a", nullptr, &err)},
+        {"set_status(NULL registry)", reg_service_set_status(nullptr, "a", "default", REG_STATUS_PASSING, &err)},
+        {"set_status(NULL id)", reg_service_set_status(r, nullptr, "default", REG_STATUS_PASSING, &err)},
+        {"set_status(NULL ns)", reg_service_set_status(r, "a", nullptr, REG_STATUS_PASSING, &err)},
+        {"discover(NULL registry)", reg_discover(nullptr, "api", "default", nullptr, REG_STATUS_ANY, &v, &err)},
+        {"discover(NULL name)", reg_discover(r, nullptr, "default", nullptr, REG_STATUS_ANY, &v, &err)},
+        {"discover(NULL ns)", reg_discover(r, "api", nullptr, nullptr, REG_STATUS_ANY, &v, &err)},
+        {"discover(NULL out)", reg_discover(r, "api", "default", nullptr, REG_STATUS_ANY, nullptr, &err)},
+    };
+    for (const auto &c : cases) EXPECT_RC(c.rc, REG_ERR_INVALID, "%s", c.what);
+    NL_EXPECT_EQ_INT(reg_current_revision(nullptr), 0, "reg_current_revision(NULL)");
+    NL_EXPECT_EQ_INT(reg_current_revision(r), 1, "after the refused calls");
+    reg_free(nullptr);
+    NL_EXPECT_STREQ(reg_err_name(REG_OK), "REG_OK", "reg_err_name(0)");
+    NL_EXPECT_STREQ(reg_err_name(REG_ERR_SERVICE_NOT_FOUND), "REG_ERR_SERVICE_NOT_FOUND", "reg_err_name(last code)");
+    NL_EXPECT_STREQ(reg_err_name(REG_ERR_SERVICE_NOT_FOUND + 1), "?", "reg_err_name(one past the last code)");
+    NL_EXPECT_STREQ(reg_err_name(-1), "?", "reg_err_name(-1)");
+    reg_free(r);
+}
