@@ -56,6 +56,8 @@
     X(test_concurrent_puts)                  \
     X(test_null_arguments)                   \
     X(test_defaults_at_their_limits)         \
+    X(test_every_call_expires_leases_first)  \
+    X(test_auto_compaction_empty_and_waits)  \
     X(test_differential_random_histories)    \
     X(test_etcd_recorded_session)            \
     X(test_etcd_conformance_kv)              \

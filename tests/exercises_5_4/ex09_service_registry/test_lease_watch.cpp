@@ -2,6 +2,8 @@
 // history replay, filters, compaction, limits, waiting) and compaction (manual and automatic).
 #include "reg_tests.h"
 
+#include "nl_clock.h"
+
 #include <pthread.h>
 
 void test_lease_grant_ids(void **)
@@ -283,11 +285,12 @@ void test_compaction_errors(void **)
     EXPECT_RC(reg_compact(r, 3, &err), REG_ERR_COMPACTED, "compact 3 again");
     EXPECT_RC(reg_compact(r, 2, &err), REG_ERR_COMPACTED, "compact 2 after 3");
     reg_get_opts o{};
-    o.revision = 2;
+    o.revision = 1;
     reg_get_resp g{};
-    EXPECT_RC(reg_get(r, "a", &o, &g, &err), REG_ERR_COMPACTED, "get at 2 after compact 3");
-    NL_EXPECT_EQ_INT(err.requested, 2, "err.requested of get at 2");
-    NL_EXPECT_EQ_INT(err.compact, 3, "err.compact of get at 2");
+    err = reg_error{};
+    EXPECT_RC(reg_get(r, "a", &o, &g, &err), REG_ERR_COMPACTED, "get at 1 after compact 3");
+    NL_EXPECT_EQ_INT(err.requested, 1, "err.requested of get at 1");
+    NL_EXPECT_EQ_INT(err.compact, 3, "err.compact of get at 1");
     NL_EXPECT_STREQ(GET(r, "a", false, 3), "rev=4 count=1 more=0 [a=2 c2 m3 v2 l0]", "get at 3 (the compaction revision)");
     EXPECT_RC(reg_compact(r, 4, &err), REG_OK, "compact 4 (the current revision)");
     NL_EXPECT_STREQ(GET(r, "a", false), "rev=4 count=1 more=0 [a=3 c2 m4 v3 l0]", "a after compact 4");
@@ -406,5 +409,116 @@ void test_defaults_at_their_limits(void **)
     int64_t extra;
     const reg_watch_opts plain{};
     EXPECT_RC(reg_watch(r, "k", &plain, &extra, nullptr), REG_ERR_TOO_MANY_WATCHERS, "101st watch on reg_new(NULL)");
+    reg_free(r);
+}
+
+// Every call revokes the leases that expired before doing its own work (R15): each call below is
+// the first one after lease 7 (key "e", 5 s) ran out.
+void test_every_call_expires_leases_first(void **)
+{
+    for (int call = 0; call < 16; call++) {
+        vclock c;
+        service_registry *r = reg_on(&c);
+        GRANT(r, 5, 7);
+        PUT(r, "e", "1", 7); // 2
+        reg_service s = make_service("svc", "api", "default");
+        s.checks.push_back(reg_health_check{REG_CHECK_TTL, "", 5});
+        reg_lease sl;
+        EXPECT_RC(reg_register_service(r, &s, &sl, nullptr), REG_OK); // 3, lease 1
+        int64_t before = WATCH(r, "e", reg_watch_opts{});
+        c.ms += 5000; // both are due, same deadline: lease 1 (the service) at 4, lease 7 (key e) at 5
+        reg_error err{};
+        static const char *const names[] = {"get", "put", "delete", "txn", "compact", "lease_grant", "lease_revoke",
+                                            "lease_keepalive", "lease_info", "watch", "watch_next", "register_service",
+                                            "deregister_service", "heartbeat", "set_status", "discover"};
+        const char *what = names[call];
+        switch (call) {
+        case 0: NL_EXPECT_STREQ(GET(r, "e", false), "rev=5 count=0 more=0 []", "%s", what); break;
+        case 1: NL_EXPECT_EQ_INT(PUT(r, "x", "1"), 6, "%s: its revision after the two expiries", what); break;
+        case 2: NL_EXPECT_EQ_INT(DEL(r, "e", false).deleted, 0, "%s", what); break;
+        case 3: {
+            reg_txn t{};
+            reg_op g{};
+            g.kind = REG_OP_GET;
+            g.key = "e";
+            t.success.push_back(g);
+            reg_txn_resp resp{};
+            EXPECT_RC(reg_txn_do(r, &t, &resp, &err), REG_OK, "%s", what);
+            NL_EXPECT_STREQ(obs_txn(resp), "succeeded=1 rev=5 | get rev=5 count=0 more=0 []", "%s", what);
+            break;
+        }
+        case 4: EXPECT_RC(reg_compact(r, 5, &err), REG_OK, "%s at 5 (made by the expiries)", what); break;
+        case 5: {
+            reg_lease id;
+            int64_t ttl;
+            EXPECT_RC(reg_lease_grant(r, 5, 7, &id, &ttl, &err), REG_OK, "%s of id 7 again", what);
+            break;
+        }
+        case 6: EXPECT_RC(reg_lease_revoke(r, 7, &err), REG_ERR_LEASE_NOT_FOUND, "%s", what); break;
+        case 7: {
+            int64_t ttl;
+            EXPECT_RC(reg_lease_keepalive(r, 7, &ttl, &err), REG_ERR_LEASE_NOT_FOUND, "%s", what);
+            break;
+        }
+        case 8: {
+            reg_lease_info li{};
+            EXPECT_RC(reg_lease_info_get(r, 7, &li, &err), REG_ERR_LEASE_NOT_FOUND, "%s", what);
+            break;
+        }
+        case 9: {
+            int64_t w = WATCH(r, "e", reg_watch_opts{});
+            NL_EXPECT_STREQ(DRAIN(r, w), "", "%s from now: the expiry came before it", what);
+            break;
+        }
+        case 10: {
+            reg_watch_resp resp{};
+            EXPECT_RC(reg_watch_next(r, before, 0, &resp, &err), REG_OK, "%s (no wait)", what);
+            NL_EXPECT_STREQ(resp.events.empty() ? "" : obs_event(resp.events[0]), "DELETE e= c0 m5 v0 l0", "%s", what);
+            break;
+        }
+        case 11: {
+            reg_service again = make_service("svc", "api", "default");
+            EXPECT_RC(reg_register_service(r, &again, &sl, &err), REG_OK, "%s of the expired id", what);
+            break;
+        }
+        case 12: EXPECT_RC(reg_deregister_service(r, "svc", "default", &err), REG_ERR_SERVICE_NOT_FOUND, "%s", what); break;
+        case 13: EXPECT_RC(reg_service_heartbeat(r, "svc", "default", &err), REG_ERR_SERVICE_NOT_FOUND, "%s", what); break;
+        case 14:
+            EXPECT_RC(reg_service_set_status(r, "svc", "default", REG_STATUS_PASSING, &err), REG_ERR_SERVICE_NOT_FOUND, "%s", what);
+            break;
+        default: {
+            std::vector<reg_instance> v;
+            EXPECT_RC(reg_discover(r, "api", "default", nullptr, REG_STATUS_ANY, &v, &err), REG_OK, "%s", what);
+            NL_EXPECT_EQ_INT(v.size(), 0, "%s", what);
+            break;
+        }
+        }
+        reg_free(r);
+    }
+}
+
+static void empty_auto(reg_config *cfg)
+{
+    cfg->compaction_interval_s = 60;
+    cfg->revision_retention_s = 100;
+}
+
+// Automatic compaction of a registry nobody wrote to: revision 1 stays readable; and reg_watch_next
+// waits its whole timeout in real time (1000 ms, then 1999 ms: a deadline that crosses a second).
+void test_auto_compaction_empty_and_waits(void **)
+{
+    vclock c;
+    service_registry *r = reg_on(&c, empty_auto);
+    c.ms += 200000;
+    EXPECT_RC(get_rc(r, "a", 1), REG_OK, "get at 1 of an empty registry after 200 s of automatic compaction");
+    NL_EXPECT_EQ_INT(reg_current_revision(r), 1, "revision of the empty registry");
+    int64_t w = WATCH(r, "k", reg_watch_opts{});
+    for (int ms : {1000, 1999}) {
+        uint64_t t0 = nl_now_ms();
+        reg_watch_resp resp{};
+        EXPECT_RC(reg_watch_next(r, w, ms, &resp, nullptr), REG_ERR_TIMEOUT, "watch_next %d ms, nothing happens", ms);
+        uint64_t took = nl_now_ms() - t0;
+        NL_EXPECT_TRUE(took + 50 >= (uint64_t)ms, "watch_next %d ms returned after %llu ms", ms, (unsigned long long)took);
+    }
     reg_free(r);
 }
