@@ -44,14 +44,14 @@ static const char *const DNS_RECORDS[] = {
     "--srv-host=_ghost._tcp.service.local,nodeless.service.local,7000,0,0",
 };
 
-static long now_ms()
+long peer_now_ms()
 {
     timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
 }
 
-static void nap_ms(long ms)
+void peer_nap_ms(long ms)
 {
     timespec t = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&t, nullptr);
@@ -118,14 +118,14 @@ static bool exited(sd_peer *p)
 // Waits until ready(port) or 60 s (a JVM on a machine at load 50 needs time); false when the daemon exited first or never answered.
 static bool wait_ready(sd_peer *p, bool (*ready)(uint16_t), std::string *why)
 {
-    long until = now_ms() + 60000;
-    while (now_ms() < until) {
+    long until = peer_now_ms() + 60000;
+    while (peer_now_ms() < until) {
         if (ready(p->port)) return true;
         if (exited(p)) {
             *why = std::string(p->what) + " exited before answering (log in " + p->dir + ")";
             return false;
         }
-        nap_ms(20);
+        peer_nap_ms(20);
     }
     *why = std::string(p->what) + " did not answer within 60 s";
     return false;
@@ -181,8 +181,8 @@ void peer_stop(sd_peer *p)
     forget(p->dir);
     if (p->pid > 0) {
         kill(p->pid, SIGTERM);
-        long until = now_ms() + 10000;
-        while (!exited(p) && now_ms() < until) nap_ms(10);
+        long until = peer_now_ms() + 10000;
+        while (!exited(p) && peer_now_ms() < until) peer_nap_ms(10);
         if (p->pid > 0) {
             kill(p->pid, SIGKILL);
             waitpid(p->pid, nullptr, 0);

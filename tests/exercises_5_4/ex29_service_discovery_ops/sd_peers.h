@@ -24,6 +24,10 @@ bool peer_dns_start(sd_peer *p, std::string *why);
 // SIGTERM, then SIGKILL after 10 s; waits for the exit and removes the folder. Safe to call twice.
 void peer_stop(sd_peer *p);
 
+// The monotonic clock in ms, and a pause: the suite's deadlines (never a wait for readiness).
+long peer_now_ms();
+void peer_nap_ms(long ms);
+
 // "127.0.0.1:PORT"
 std::string peer_addr(const sd_peer *p);
 // A loopback port nothing listens on now (bound then closed).

@@ -28,19 +28,6 @@ std::string ex29_join(const std::vector<std::string> &v)
     return s + "]";
 }
 
-static long mono_ms()
-{
-    timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
-
-static void nap(long ms)
-{
-    timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&t, nullptr);
-}
-
 static sd_etcd *open_etcd(const std::string &eps)
 {
     sd_etcd *e = nullptr;
@@ -225,7 +212,7 @@ void test_etcd_lease_keepalive(void **)
     NL_EXPECT_EQ_INT(sd_etcd_register(e, "/services", "eph", "10.0.0.2:1", longl, &err), SD_OK, "register on the 10 s lease (%s)", err.c_str());
     // Time passes on etcd's clock: wait until the long lease has lost two seconds, then renew it.
     int64_t before = raw_etcd_ttl(p.port, longl);
-    for (long until = mono_ms() + 30000; before > 8 && mono_ms() < until; before = raw_etcd_ttl(p.port, longl)) nap(100);
+    for (long until = peer_now_ms() + 30000; before > 8 && peer_now_ms() < until; before = raw_etcd_ttl(p.port, longl)) peer_nap_ms(100);
     NL_EXPECT_TRUE(before >= 0 && before <= 8, "the 10 s lease down to 8 s or less before the keep-alive (it is %lld)", (long long)before);
     NL_EXPECT_EQ_INT(sd_etcd_lease_keepalive(e, longl, &ttl, &err), SD_OK, "keepalive (%s)", err.c_str());
     NL_EXPECT_EQ_INT(ttl, 10, "*ttl_s after keepalive: the granted TTL");
@@ -233,7 +220,7 @@ void test_etcd_lease_keepalive(void **)
     NL_EXPECT_TRUE(after > before, "the remaining TTL went up with the keep-alive (%lld before, %lld after)", (long long)before, (long long)after);
     // The 2 s lease was never renewed: its key goes (etcd checks expiry every 500 ms).
     bool found = true;
-    for (long until = mono_ms() + 30000; found && mono_ms() < until; nap(100)) raw_value(p.port, "/services/eph/10.0.0.1:1", &found);
+    for (long until = peer_now_ms() + 30000; found && peer_now_ms() < until; peer_nap_ms(100)) raw_value(p.port, "/services/eph/10.0.0.1:1", &found);
     NL_EXPECT_TRUE(!found, "the key of the 2 s lease gone within 30 s without keep-alives");
     raw_value(p.port, "/services/eph/10.0.0.2:1", &found);
     NL_EXPECT_TRUE(found, "the key of the renewed 10 s lease still there");
@@ -315,9 +302,9 @@ void test_etcd_watch_timeout(void **)
     std::string err;
     int64_t base = raw_etcd_revision(p.port);
     std::vector<sd_event> evs(1);
-    long t0 = mono_ms();
+    long t0 = peer_now_ms();
     NL_EXPECT_EQ_INT(sd_etcd_watch(e, "/quiet", false, base + 1, 1, 600, &evs, &err), SD_TIMEOUT, "watch a key nobody writes, 600 ms");
-    long took = mono_ms() - t0;
+    long took = peer_now_ms() - t0;
     NL_EXPECT_TRUE(took >= 500 && took < 15000, "the watch returned after its timeout (took %ld ms)", took);
     NL_EXPECT_EQ_INT(evs.size(), 0, "events of a watch that timed out");
     NL_EXPECT_TRUE(!err.empty(), "a message after SD_TIMEOUT");
