@@ -178,6 +178,7 @@ int generate(const mt_options &opt, const mt_spec &spec, const std::string &file
         m.sm.gs = (size_t)json_integer_value(json_object_get(e, "gs"));
         m.sm.ge = (size_t)json_integer_value(json_object_get(e, "ge"));
         m.sm.stmt = kind && !strcmp(kind, "stmt");
+        m.sm.test = m.op.rfind("negate condition", 0) == 0;
         m.sm.in_schema = kind && *kind;
         m.sm.why = why ? why : "";
         out->push_back(m);

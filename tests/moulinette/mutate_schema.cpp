@@ -63,6 +63,7 @@ struct site {
     bool stmt;
     std::vector<ms_mutant *> ms;
     std::vector<size_t> kids;   // sites directly inside, in order
+    bool test = false;          // a condition: `!(p)` and a pointer `p` have no common type, bool and bool have
 };
 
 std::string alt_text(const std::string &src, const ms_mutant *m)
@@ -106,13 +107,15 @@ struct renderer {
             range(s.gs, s.ge, s.kids);
             out.text += " } }";
         } else {
+            // A condition is converted to bool where it is tested anyway (if, while, for, ?:).
+            const char *open = s.test ? "static_cast<bool>(" : "(";
             out.text += "(";
             for (ms_mutant *m : s.ms) {
-                out.text += "netlab_mut(" + std::to_string(m->id) + ") ? (";
+                out.text += "netlab_mut(" + std::to_string(m->id) + ") ? " + open;
                 alt(k, m);
                 out.text += ") : ";
             }
-            out.text += "(";
+            out.text += open;
             range(s.gs, s.ge, s.kids);
             out.text += "))";
         }
@@ -135,6 +138,7 @@ ms_schema ms_render(const std::string &src, const std::vector<ms_mutant *> &muta
             sites.push_back(site{m->gs, m->ge, m->stmt, {}, {}});
         }
         sites[it->second].ms.push_back(m);
+        sites[it->second].test = sites[it->second].test || m->test;
     }
     std::vector<size_t> order(sites.size());
     for (size_t i = 0; i < order.size(); i++) order[i] = i;

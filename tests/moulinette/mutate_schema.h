@@ -14,6 +14,7 @@ struct ms_mutant {
     std::string repl;            // ...by this
     size_t gs = 0, ge = 0;       // its site: the whole expression or statement the guard replaces
     bool stmt = false;           // the site is a statement
+    bool test = false;           // the site is a condition (a negated one): its branches are made bool
     bool in_schema = false;      // false: built alone, the classic way (why says why)
     std::string why;
 };
