@@ -34,6 +34,11 @@ $(error missing tool 'grpc_cpp_plugin': run 'sudo apt-get install protobuf-compi
 endif
 
 PKGS += $(GRPC_PKGS)
+# GRPC_LIBS must come after the objects on the link line (a shared library named before them does
+# not satisfy their references): as files, they join PROG_EXTRA_LIBS, which the program rules of
+# exercise.mk put after the objects, and EX_LIBS for the test binary (below).
+GRPC_LIB_FILES := $(foreach l,$(patsubst -l%,%,$(GRPC_LIBS)),$(shell $(CXX) -print-file-name=lib$(l).so))
+PROG_EXTRA_LIBS += $(GRPC_LIB_FILES)
 include $(dir $(lastword $(MAKEFILE_LIST)))exercise.mk
 
 
@@ -44,12 +49,10 @@ GRPC_GEN_OBJS := $(foreach n,$(GRPC_NAMES),$(GRPC_GEN)/$(n).pb.o $(GRPC_GEN)/$(n
 GRPC_GEN_PY   := $(if $(filter 1,$(GRPC_PY)),$(foreach n,$(GRPC_NAMES),$(GRPC_GEN)/$(n)_pb2.py))
 
 # Every object of the exercise sees the generated headers; every binary links the generated objects
-# (the link rules of exercise.mk take every .o prerequisite) and GRPC_LIBS (the program rules of
-# exercise.mk expanded EX_LIBS already, hence LDFLAGS: these are shared libraries, order is free).
+# (the link rules of exercise.mk take every .o prerequisite) and GRPC_LIBS (programs through
+# PROG_EXTRA_LIBS above; the test binary's rule reads EX_LIBS when it runs).
 EX_CXXFLAGS += -I$(GRPC_GEN) -DNETLAB_GRPC_GEN_DIR='"$(GRPC_GEN)"'
-ifneq ($(strip $(GRPC_LIBS)),)
-$(PROG_BINS) $(TEST_BIN): override LDFLAGS += $(GRPC_LIBS)
-endif
+EX_LIBS     := $(EX_LIBS) $(GRPC_LIB_FILES)
 GRPC_USERS  := $(LIB_OBJS) $(TEST_OBJS) $(ORACLE_OBJS) \
                $(patsubst %.cpp,$(OBJ)/%.o,$(sort $(foreach p,$(PROGRAMS),$(PROG_SRCS_$(p)))))
 # Order-only: the first build generates before it compiles; afterwards the .d files track the headers.
