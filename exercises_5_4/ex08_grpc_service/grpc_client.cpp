@@ -104,7 +104,6 @@ int grpc_client_connect(const GrpcClientConfig *config, GrpcClient **out, char *
             grpc::ChannelArguments args;
             args.SetMaxReceiveMessageSize((int)config->max_message_size);
             args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1); // a pooled channel is its own connection
-            args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, (int)config->connect_timeout_ms);
             auto ch = grpc::CreateCustomChannel(config->endpoints[i], grpc::InsecureChannelCredentials(), args);
             c->endpoints[i].stubs.push_back(taskservice::TaskService::NewStub(ch));
         }

@@ -328,6 +328,11 @@ void test_retry_deadline_stopped_server(void **)
                      res.message.c_str());
     NL_EXPECT_STREQ(joined(res.endpoints), "0,1", "DEADLINE_EXCEEDED does not leave 0 out: tried 0 again, then 1");
     NL_EXPECT_STREQ(t.title, "s0", "task-1 of server 1");
+    // grpc_tasks runs on the real clock: created_at is the time of the call, in ms.
+    int64_t now_ms = (int64_t)time(nullptr) * 1000;
+    NL_EXPECT_TRUE(t.created_at > now_ms - 120000 && t.created_at < now_ms + 120000,
+                   "created_at %lld of a task made just now by grpc_tasks (now %lld ms)", (long long)t.created_at,
+                   (long long)now_ms);
     grpc_client_free(c);
     kill(ex08_procs[0].pid, SIGCONT);
 }
@@ -338,7 +343,7 @@ void test_python_interop(void **)
     ex08_start(0, nullptr, {});
     ex08_servers[0].clock_ms = 42;
     std::string out;
-    int rc = run_capture({"/usr/bin/python3", std::string(EX08_TEST_DIR) + "/interop_client.py", std::string(EX08_GEN_DIR) + "/py",
+    int rc = run_capture({"/usr/bin/python3", std::string(EX08_TEST_DIR) + "/interop_client.py", std::string(NETLAB_GRPC_GEN_DIR),
                           std::to_string(ex08_servers[0].port)},
                          60000, &out);
     NL_EXPECT_EQ_INT(rc, 0, "python3 interop_client.py exit status; its output:\n%s", out.c_str());

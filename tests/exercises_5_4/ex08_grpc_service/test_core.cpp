@@ -174,6 +174,8 @@ void test_load_balancing_strategies(void **)
     NL_EXPECT_EQ_INT(grpc_balancer_init(&b, GRPC_LB_WEIGHTED_ROUND_ROBIN, 3, {1, 2}, 1), -1, "init WRR, 2 weights for 3");
     NL_EXPECT_EQ_INT(grpc_balancer_init(&b, GRPC_LB_WEIGHTED_ROUND_ROBIN, 3, {1, 0, 3}, 1), -1, "init WRR, a weight of 0");
     NL_EXPECT_EQ_INT(grpc_balancer_init(&b, GRPC_LB_ROUND_ROBIN, 0, {}, 1), -1, "init with 0 endpoints");
+    GrpcBalancer none{};
+    NL_EXPECT_EQ_INT(grpc_balancer_pick(&none), -1, "pick on a balancer with no endpoint");
     for (GrpcLbStrategy s : {GRPC_LB_ROUND_ROBIN, GRPC_LB_RANDOM, GRPC_LB_LEAST_CONNECTIONS})
         NL_EXPECT_EQ_INT(grpc_balancer_init(&b, s, 3, {}, 1), 0, "init %s without weights", grpc_lb_name(s));
 }
@@ -306,6 +308,12 @@ void test_config_limits(void **)
     c.retry_policy.backoff_multiplier = 0.99;
     NL_EXPECT_EQ_INT(grpc_client_config_check(&c, err, sizeof err), -1, "multiplier 0.99");
     NL_EXPECT_CONTAINS(std::string(err), "backoff_multiplier", "the message of a refused multiplier");
+    NL_EXPECT_EQ_INT(grpc_client_config_check(&c, nullptr, 64), -1, "a refused client config with err NULL");
+    s.listen_addr = "";
+    NL_EXPECT_EQ_INT(grpc_server_config_check(&s, nullptr, 64), -1, "a refused server config with err NULL");
+    char small[8] = "xxxxxxx";
+    NL_EXPECT_EQ_INT(grpc_server_config_check(&s, small, 0), -1, "a refused server config with errlen 0");
+    NL_EXPECT_STREQ(small, "xxxxxxx", "errlen 0: err untouched");
 }
 
 void test_backoff_schedule(void **)
@@ -491,6 +499,12 @@ void test_chain_order(void **)
     NL_EXPECT_EQ_INT(ran, 3, "interceptors that saw the request");
     grpc_chain_response(&c, &call, ran, GC_OK, 0);
     NL_EXPECT_STREQ(trace, ">A>B>C<C0<A0", "the whole chain, B without on_response");
+    trace.clear();
+    c.list[0].on_request = nullptr; // and one may have no on_request: it lets the call through
+    NL_EXPECT_EQ_INT(grpc_chain_request(&c, &call, &ran, &msg), GC_OK, "chain with A's on_request NULL");
+    NL_EXPECT_EQ_INT(ran, 3, "interceptors that saw the request (A counted)");
+    grpc_chain_response(&c, &call, ran, GC_OK, 0);
+    NL_EXPECT_STREQ(trace, ">B>C<C0<A0", "A without on_request still gets on_response");
     GrpcChain empty;
     NL_EXPECT_EQ_INT(grpc_chain_request(&empty, &call, &ran, &msg), GC_OK, "an empty chain");
     NL_EXPECT_EQ_INT(ran, 0, "an empty chain: nobody saw the request");
@@ -594,6 +608,19 @@ void test_logging_lines(void **)
     NL_EXPECT_STREQ(lines[2], "<- /taskservice.TaskService/CreateTask id=- UNAUTHENTICATED 4ms", "line 3");
     NL_EXPECT_STREQ(lines[3], "<- /taskservice.TaskService/GetTask id=abc OK 12ms", "line 4");
     grpc_log_destroy(&l);
+    FILE *f = tmpfile();
+    grpc_log_init(&l, f);
+    ic = grpc_logging_interceptor(&l);
+    ic.on_request(ic.ctx, &a, &msg);
+    ic.on_response(ic.ctx, &a, GC_NOT_FOUND, 0);
+    grpc_log_destroy(&l);
+    char buf[256] = "";
+    rewind(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    NL_EXPECT_STREQ(buf, "-> /taskservice.TaskService/GetTask id=abc\n<- /taskservice.TaskService/GetTask id=abc NOT_FOUND 0ms\n",
+                    "what the log echoed to its FILE");
 }
 
 void test_task_limits(void **)
@@ -647,7 +674,7 @@ void test_task_ids(void **)
     NL_EXPECT_EQ_INT(task_get(&s, "task-10", &g, &rev, &err), GC_OK, "get task-10");
     NL_EXPECT_STREQ(g.title, "t10", "task-10's title");
     NL_EXPECT_EQ_INT(rev, 10, "the revision task_get reports");
-    for (const char *bad : {"task-11", "task-0", "task-01", "task-", "task-1x", "Task-1", "1", "", "task-9999999999"}) {
+    for (const char *bad : {"task-11", "task-0", "task-01", "task-", "task-1x", "Task-1", "1", "", "task-18446744073709551617", "task-9999999999"}) {
         err.clear();
         NL_EXPECT_EQ_INT(task_get(&s, bad, &g, nullptr, &err), GC_NOT_FOUND, "get '%s'", bad);
     }
