@@ -86,6 +86,23 @@ void *set_later(void *p)
     return nullptr;
 }
 
+struct watch_arg {
+    TaskStore *s;
+    int64_t updated_at;
+};
+
+void *update_later(void *p)
+{
+    watch_arg *a = (watch_arg *)p;
+    timespec t = {0, 20 * 1000000L};
+    nanosleep(&t, nullptr);
+    TaskEventInfo ev;
+    std::string err;
+    a->updated_at = mono_ms();
+    task_update(a->s, "task-1", TASK_IN_PROGRESS, false, "", &ev, &err);
+    return nullptr;
+}
+
 // A recording interceptor for the chain test.
 struct recorder {
     std::string *trace;
@@ -250,7 +267,13 @@ void test_config_limits(void **)
     NL_EXPECT_EQ_INT(grpc_server_config_check(&s, err, sizeof err), 0, "max_concurrent_connections 1");
 
     GrpcClientConfig c;
+    c.endpoints = {"x:1"};
+    c.weights = {3};
     grpc_client_config_default(&c);
+    NL_EXPECT_EQ_INT(c.endpoints.size(), 0, "default endpoints (a used config reset)");
+    NL_EXPECT_EQ_INT(c.weights.size(), 0, "default weights (a used config reset)");
+    NL_EXPECT_EQ_INT(c.retry_policy.max_retries, 3, "default client retry policy: max_retries");
+    NL_EXPECT_EQ_INT(c.retry_policy.initial_backoff_ms, 100, "default client retry policy: initial_backoff_ms");
     NL_EXPECT_EQ_INT(c.connection_pool_size, 1, "default pool");
     NL_EXPECT_EQ_INT(c.connect_timeout_ms, 5000, "default connect_timeout_ms");
     NL_EXPECT_EQ_INT(c.request_timeout_ms, 30000, "default request_timeout_ms");
@@ -369,6 +392,17 @@ void test_round_robin_order(void **)
     NL_EXPECT_STREQ(picks(&b, 3), "120", "round robin with 2 calls in flight on 1");
     grpc_balancer_init(&b, GRPC_LB_ROUND_ROBIN, 1, {}, 1);
     NL_EXPECT_STREQ(picks(&b, 3), "000", "round robin over 1");
+    // init resets a used balancer: cursor, counts, weights and left-out marks.
+    grpc_balancer_init(&b, GRPC_LB_ROUND_ROBIN, 3, {}, 1);
+    picks(&b, 2);
+    grpc_balancer_begin(&b, 0);
+    grpc_balancer_set_down(&b, 2, true);
+    grpc_balancer_init(&b, GRPC_LB_LEAST_CONNECTIONS, 3, {}, 1);
+    NL_EXPECT_STREQ(picks(&b, 3), "012", "least connections after init over a used balancer");
+    grpc_balancer_init(&b, GRPC_LB_WEIGHTED_ROUND_ROBIN, 3, {1, 2, 3}, 1);
+    picks(&b, 2);
+    grpc_balancer_init(&b, GRPC_LB_WEIGHTED_ROUND_ROBIN, 3, {1, 2, 3}, 1);
+    NL_EXPECT_STREQ(picks(&b, 6), "210212", "weighted round robin after init over a used one");
 }
 
 void test_weighted_round_robin_order(void **)
@@ -481,6 +515,13 @@ void test_health_registry_wait(void **)
     int64_t t0 = mono_ms();
     NL_EXPECT_EQ_INT(grpc_health_wait(&h, "a", &seen, 5000), -1, "wait on a closed registry");
     NL_EXPECT_TRUE(mono_ms() - t0 < 1000, "a closed registry answers at once");
+    grpc_health_destroy(&h);
+    grpc_health_init(&h); // init over a used registry: empty and open again
+    NL_EXPECT_TRUE(!grpc_health_known(&h, "a"), "known(a) after a new init");
+    seen = GRPC_HEALTH_SERVICE_UNKNOWN;
+    t0 = mono_ms();
+    NL_EXPECT_EQ_INT(grpc_health_wait(&h, "a", &seen, 300), 0, "wait on a new registry: timeout, not closed");
+    NL_EXPECT_TRUE(mono_ms() - t0 >= 290, "a wait of 300 ms with no change lasted %lld ms", (long long)(mono_ms() - t0));
     grpc_health_destroy(&h);
 }
 
@@ -796,5 +837,20 @@ void test_task_watch_events(void **)
     int64_t t0 = mono_ms();
     NL_EXPECT_EQ_INT(task_watch_next(&s, "task-2", &after, 5000, &ev), -1, "a closed store");
     NL_EXPECT_TRUE(mono_ms() - t0 < 1000, "a closed store answers at once");
+    task_store_destroy(&s);
+    // A watcher blocked in task_watch_next is woken by an update from another thread.
+    task_store_init(&s, vclock_now, &now);
+    task_create(&s, "w", "", {}, &t, &err);
+    watch_arg a = {&s, 0};
+    pthread_t th;
+    pthread_create(&th, nullptr, update_later, &a);
+    after = 1;
+    int rc = task_watch_next(&s, "task-1", &after, 3000, &ev);
+    int64_t waited = mono_ms() - a.updated_at;
+    pthread_join(th, nullptr);
+    NL_EXPECT_EQ_INT(rc, 1, "task_watch_next (3000 ms) while another thread updates task-1 after 20 ms");
+    NL_EXPECT_EQ_INT(ev.revision, 2, "the update's revision");
+    NL_EXPECT_TRUE(waited < 2000, "the watcher woke %lld ms after the update", (long long)waited);
+    NL_EXPECT_EQ_INT(s.tasks.size(), 1, "tasks in a new store (init over a used one)");
     task_store_destroy(&s);
 }
