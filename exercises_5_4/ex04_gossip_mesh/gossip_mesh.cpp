@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstring>
 
-namespace {
+namespace gm_detail { // named: gm_protocol holds these, and the oracle build wraps it in namespace oracle
 
 struct probe {
     uint64_t seq;
@@ -25,7 +25,8 @@ struct pending_update {
 
 uint64_t monotonic_ms(void *) { return nl_now_ms(); }
 
-} // namespace
+} // namespace gm_detail
+using namespace gm_detail;
 
 struct gm_protocol {
     gm_config cfg;

@@ -3,6 +3,7 @@
 // 5 gossip_node processes over UDP on loopback.
 #include "gm_sim.h"
 #include "gossip_mesh.h"
+#include "nl_check.h"
 #include "nl_test.h"
 #include "nl_testproc.h"
 
@@ -403,6 +404,64 @@ static void test_join_retried_until_answered(void **)
     gm_free(b);
 }
 
+
+/* ---- rules no seed test reaches ---- */
+
+// R1: cfg NULL gives the seed's defaults, seen through the timers they set.
+static void test_defaults_without_config(void **)
+{
+    gm_protocol *p = gm_new("d0", "127.0.0.1:9500", nullptr);
+    NL_EXPECT_EQ_INT(gm_incarnation(p), 0, "incarnation of a new member");
+    NL_EXPECT_EQ_INT(gm_cluster_size(p), 1, "gm_cluster_size of a member that knows nobody");
+    std::vector<std::string> al = gm_alive_members(p);
+    NL_EXPECT_TRUE(al.size() == 1 && al[0] == "d0", "gm_alive_members of a new member is itself only");
+    feed(p, 9501, msg(GM_SYNC, {alive("d1", 9501)}, "d1"));
+    uint64_t delay = 0;
+    gm_actions t = gm_tick(p);
+    if (!has_timer(t, "probe_timeout_d1", &delay)) NL_FAIL("no probe_timeout_d1 timer after a tick with d1 known");
+    NL_EXPECT_EQ_INT(delay, 500, "probe_timeout_d1 delay with the default config");
+    gm_actions acts = gm_handle_timer(p, "probe_timeout_d1"); // nobody to ask: suspect at once
+    if (!has_timer(acts, "suspicion_timeout_d1", &delay)) NL_FAIL("no suspicion_timeout_d1 timer (d1 is the only member)");
+    NL_EXPECT_EQ_INT(delay, 5000, "suspicion timeout with the defaults (5 x 1000 ms, 2 members)");
+    gm_free(p);
+}
+
+// R12: pending updates go to `fanout` distinct members each period.
+static void test_gossip_fanout(void **)
+{
+    vnow = 0;
+    gm_protocol *p = with_members(6);
+    feed(p, 9001, msg(GM_GOSSIP, {alive("n7", 9007)}));    // news to spread
+    std::vector<gm_action> g = sends(gm_tick(p), GM_GOSSIP);
+    std::set<std::string> to;
+    for (const gm_action &a : g) {
+        to.insert(a.to);
+        NL_EXPECT_TRUE(a.to != addr(9000), "a Gossip is never sent to oneself");
+    }
+    NL_EXPECT_EQ_INT(g.size(), 3, "Gossip messages in one period (fanout 3, 7 members known)");
+    NL_EXPECT_EQ_INT(to.size(), 3, "distinct Gossip destinations in one period (fanout 3)");
+    gm_free(p);
+}
+
+// R16: one SyncRequest to a known member every sync_interval_periods (10) periods, none between.
+static void test_anti_entropy_every_10_periods(void **)
+{
+    vnow = 0;
+    gm_protocol *p = with_members(3);
+    for (int period = 1; period <= 20; period++) {
+        std::vector<gm_action> s = sends(gm_tick(p), GM_SYNC_REQUEST);
+        size_t want = period % 10 == 0 ? 1 : 0;
+        NL_EXPECT_EQ_INT(s.size(), want, "SyncRequests sent in period %d (sync every 10 periods)", period);
+        if (want)
+            NL_EXPECT_TRUE(s[0].to == addr(9001) || s[0].to == addr(9002) || s[0].to == addr(9003),
+                           "the anti-entropy SyncRequest of period %d goes to a known member (sent to %s)", period,
+                           s[0].to.c_str());
+    }
+    gm_free(p);
+}
+
+void test_differential_membership(void **); // test_gossip_diff.cpp
+
 /* ---- in the deterministic simulator ---- */
 
 static void convergence(int n, int max_rounds)
@@ -535,6 +594,10 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_sim_leave_disseminates),
     cmocka_unit_test(test_udp_kill_detected),
     cmocka_unit_test(test_udp_bad_arguments),
+    cmocka_unit_test(test_defaults_without_config),
+    cmocka_unit_test(test_gossip_fanout),
+    cmocka_unit_test(test_anti_entropy_every_10_periods),
+    cmocka_unit_test(test_differential_membership),
 };
 
 NL_TEST_MAIN("ex04_gossip_mesh", tests)
