@@ -193,6 +193,9 @@ void test_watch_compacted(void **)
     EXPECT_RC(reg_watch_next(r, w, 0, &resp, nullptr), REG_ERR_WATCH_NOT_FOUND, "watch_next after the canceled response");
     NL_EXPECT_STREQ(DRAIN(r, WATCH(r, "", (reg_watch_opts{5, true, false, false, false}))), "r6: PUT a=3 c2 m6 v3 l0",
                     "watch from 5 (the compaction revision: its delete is gone with the history)");
+    EXPECT_RC(reg_compact(r, 6, nullptr), REG_OK, "compact 6");
+    NL_EXPECT_STREQ(DRAIN(r, WATCH(r, "", (reg_watch_opts{6, true, false, false, false}))), "r6: PUT a=3 c2 m6 v3 l0",
+                    "watch from 6 after compact 6: the puts of the compaction revision stay");
     reg_free(r);
 }
 
@@ -503,6 +506,12 @@ static void empty_auto(reg_config *cfg)
     cfg->revision_retention_s = 100;
 }
 
+static void short_retention(reg_config *cfg)
+{
+    cfg->compaction_interval_s = 60;
+    cfg->revision_retention_s = 10;
+}
+
 // Automatic compaction of a registry nobody wrote to: revision 1 stays readable; and reg_watch_next
 // waits its whole timeout in real time (1000 ms, then 1999 ms: a deadline that crosses a second).
 void test_auto_compaction_empty_and_waits(void **)
@@ -512,6 +521,14 @@ void test_auto_compaction_empty_and_waits(void **)
     c.ms += 200000;
     EXPECT_RC(get_rc(r, "a", 1), REG_OK, "get at 1 of an empty registry after 200 s of automatic compaction");
     NL_EXPECT_EQ_INT(reg_current_revision(r), 1, "revision of the empty registry");
+    reg_free(r);
+    // The first run is due compaction_interval_s after the registry was made, not after its first call.
+    vclock c2;
+    r = reg_on(&c2, short_retention); // t=0
+    c2.ms += 50000;
+    PUT(r, "a", "1"); // 2 at t=50: no run (due at t=60)
+    c2.ms += 20000;
+    EXPECT_RC(get_rc(r, "a", 1), REG_ERR_COMPACTED, "get at 1, t=70: the run due at t=60 compacted at 2 (20 s old)");
     int64_t w = WATCH(r, "k", reg_watch_opts{});
     for (int ms : {1000, 1999}) {
         uint64_t t0 = nl_now_ms();
