@@ -66,10 +66,12 @@ static long replay(wire_run *r, const wire_script &script)
     return -1;
 }
 
+// (A copy then an erase: GCC 12's -O2 -fsanitize=thread sees an impossible memmove bound in the
+// two-range insert and fails the build on -Wstringop-overflow.)
 static wire_script without(const wire_script &s, size_t sz, size_t i)
 {
-    wire_script out(s.begin(), s.begin() + (long)(i * sz));
-    out.insert(out.end(), s.begin() + (long)((i + 1) * sz), s.end());
+    wire_script out(s);
+    out.erase(out.begin() + (long)(i * sz), out.begin() + (long)((i + 1) * sz));
     return out;
 }
 
