@@ -15,6 +15,7 @@
 #include "nl_test.h"
 
 #include <cstddef>
+#include <cstdio>
 #include <cstdint>
 
 struct nl_diff_ops {
@@ -52,4 +53,12 @@ long nl_diff_replay(const nl_diff_ops *ops, const void *seq, size_t n, char *dif
         nl_diff_config nl_diff_cfg_ = __VA_ARGS__;                           \
         if (nl_diff_run((ops), &nl_diff_cfg_, nl_diff_report_, sizeof nl_diff_report_)) \
             fail_msg("%s", nl_diff_report_);                                 \
+    } while (0)
+
+// Inside a compare callback (its parameters named diff and cap): says what differs and returns false.
+//   if (sub.term != ref.term) NL_DIFF_REPORT("term %llu, reference %llu", ...);
+#define NL_DIFF_REPORT(...)                   \
+    do {                                      \
+        snprintf(diff, cap, __VA_ARGS__);     \
+        return false;                         \
     } while (0)

@@ -351,11 +351,6 @@ std::string ids_text(const std::vector<uint64_t> &v)
     return s + "}";
 }
 
-#define DIFF(...)                              \
-    do {                                       \
-        snprintf(diff, cap, __VA_ARGS__);      \
-        return false;                          \
-    } while (0)
 #define ULL(v) (unsigned long long)(v)
 
 bool compare(void *p, const void *o, char *diff, size_t cap)
@@ -364,54 +359,54 @@ bool compare(void *p, const void *o, char *diff, size_t cap)
     const raft_op *op = (const raft_op *)o;
     const observed &s = x->os, &r = x->orf;
     if (op->kind == OP_RV && (s.rv.term != r.rv.term || s.rv.vote_granted != r.rv.vote_granted))
-        DIFF("reply: submission (term %llu, %s), reference (term %llu, %s)", ULL(s.rv.term),
+        NL_DIFF_REPORT("reply: submission (term %llu, %s), reference (term %llu, %s)", ULL(s.rv.term),
              s.rv.vote_granted ? "granted" : "refused", ULL(r.rv.term), r.rv.vote_granted ? "granted" : "refused");
     if (op->kind == OP_AE && (s.ae.term != r.ae.term || s.ae.success != r.ae.success ||
                               (r.ae.success && s.ae.match_index != r.ae.match_index)))
-        DIFF("reply: submission (term %llu, %s, match %llu), reference (term %llu, %s, match %llu)", ULL(s.ae.term),
+        NL_DIFF_REPORT("reply: submission (term %llu, %s, match %llu), reference (term %llu, %s, match %llu)", ULL(s.ae.term),
              s.ae.success ? "ok" : "refused", ULL(s.ae.match_index), ULL(r.ae.term), r.ae.success ? "ok" : "refused",
              ULL(r.ae.match_index));
     if (s.proposed != r.proposed)
-        DIFF("raft_propose returned %llu, reference %llu", ULL(s.proposed), ULL(r.proposed));
-    if (s.state != r.state) DIFF("role: submission %s, reference %s", state_name(s.state), state_name(r.state));
-    if (s.term != r.term) DIFF("term: submission %llu, reference %llu", ULL(s.term), ULL(r.term));
-    if (s.leader != r.leader) DIFF("raft_leader_id: submission %llu, reference %llu", ULL(s.leader), ULL(r.leader));
-    if (s.commit != r.commit) DIFF("commit index: submission %llu, reference %llu", ULL(s.commit), ULL(r.commit));
+        NL_DIFF_REPORT("raft_propose returned %llu, reference %llu", ULL(s.proposed), ULL(r.proposed));
+    if (s.state != r.state) NL_DIFF_REPORT("role: submission %s, reference %s", state_name(s.state), state_name(r.state));
+    if (s.term != r.term) NL_DIFF_REPORT("term: submission %llu, reference %llu", ULL(s.term), ULL(r.term));
+    if (s.leader != r.leader) NL_DIFF_REPORT("raft_leader_id: submission %llu, reference %llu", ULL(s.leader), ULL(r.leader));
+    if (s.commit != r.commit) NL_DIFF_REPORT("commit index: submission %llu, reference %llu", ULL(s.commit), ULL(r.commit));
     bool same_log = s.log.size() == r.log.size();
     for (size_t i = 0; same_log && i < s.log.size(); i++)
         same_log = s.log[i].term == r.log[i].term && s.log[i].index == r.log[i].index &&
                    s.log[i].command == r.log[i].command;
     if (!same_log)
-        DIFF("log: submission %s, reference %s", entries_text(s.log).c_str(), entries_text(r.log).c_str());
+        NL_DIFF_REPORT("log: submission %s, reference %s", entries_text(s.log).c_str(), entries_text(r.log).c_str());
     if (s.committed_flags != r.committed_flags)
-        DIFF("raft_is_committed(0..%zu): submission %s, reference %s", s.committed_flags.size() - 1,
+        NL_DIFF_REPORT("raft_is_committed(0..%zu): submission %s, reference %s", s.committed_flags.size() - 1,
              s.committed_flags.c_str(), r.committed_flags.c_str());
     bool same_applied = s.applied.size() == r.applied.size();
     for (size_t i = 0; same_applied && i < s.applied.size(); i++)
         same_applied = s.applied[i].index == r.applied[i].index && s.applied[i].term == r.applied[i].term &&
                        s.applied[i].command == r.applied[i].command;
     if (!same_applied)
-        DIFF("applied: submission %s, reference %s", entries_text(s.applied).c_str(), entries_text(r.applied).c_str());
-    if (s.votes_asked.size() != r.votes_asked.size()) DIFF("RequestVote sent to a node outside the cluster");
+        NL_DIFF_REPORT("applied: submission %s, reference %s", entries_text(s.applied).c_str(), entries_text(r.applied).c_str());
+    if (s.votes_asked.size() != r.votes_asked.size()) NL_DIFF_REPORT("RequestVote sent to a node outside the cluster");
     for (size_t i = 0; i < s.votes_asked.size(); i++) {
         const RaftRequestVote &a = s.votes_asked[i], &b = r.votes_asked[i];
         if (a.term != b.term || a.candidate_id != b.candidate_id || a.last_log_index != b.last_log_index ||
             a.last_log_term != b.last_log_term)
-            DIFF("RequestVote to node %zu: submission %s, reference %s", i + 2, vote_text(a).c_str(),
+            NL_DIFF_REPORT("RequestVote to node %zu: submission %s, reference %s", i + 2, vote_text(a).c_str(),
                  vote_text(b).c_str());
     }
     // Heartbeats go to every other node on a heartbeat timeout and as soon as an election is won.
     bool won = x->state_before != RAFT_LEADER && r.state == RAFT_LEADER;
     if ((op->kind == OP_HEARTBEAT && r.state == RAFT_LEADER) || won) {
         if (s.ae_targets != r.ae_targets)
-            DIFF("AppendEntries sent to %s, reference to %s", ids_text(s.ae_targets).c_str(),
+            NL_DIFF_REPORT("AppendEntries sent to %s, reference to %s", ids_text(s.ae_targets).c_str(),
                  ids_text(r.ae_targets).c_str());
-        if (s.heartbeat_armed != r.heartbeat_armed) DIFF("heartbeat timer %s", s.heartbeat_armed ? "armed, reference did not" : "not armed");
+        if (s.heartbeat_armed != r.heartbeat_armed) NL_DIFF_REPORT("heartbeat timer %s", s.heartbeat_armed ? "armed, reference did not" : "not armed");
     }
     if (op->kind == OP_HEARTBEAT && r.state != RAFT_LEADER && !s.ae_targets.empty())
-        DIFF("a %s sent AppendEntries on a heartbeat timeout", state_name(s.state));
+        NL_DIFF_REPORT("a %s sent AppendEntries on a heartbeat timeout", state_name(s.state));
     if ((op->kind == OP_ELECTION && x->state_before != RAFT_LEADER) || op->kind == OP_RESTART)
-        if (!s.election_armed) DIFF("the election timer was not re-armed");
+        if (!s.election_armed) NL_DIFF_REPORT("the election timer was not re-armed");
     return true;
 }
 

@@ -130,11 +130,6 @@ template <class S> std::string set_text(const S &s)
     return t + "}";
 }
 
-#define DIFF(...)                         \
-    do {                                  \
-        snprintf(diff, cap, __VA_ARGS__); \
-        return false;                     \
-    } while (0)
 #define ULL(v) (unsigned long long)(v)
 
 bool compare(void *p, const void *o, char *diff, size_t cap)
@@ -142,51 +137,51 @@ bool compare(void *p, const void *o, char *diff, size_t cap)
     ctx *x = (ctx *)p;
     const crdt_op *op = (const crdt_op *)o;
     if (x->sub_ret != x->ref_ret)
-        DIFF("the remove returned %s, reference %s", x->sub_ret ? "true" : "false", x->ref_ret ? "true" : "false");
+        NL_DIFF_REPORT("the remove returned %s, reference %s", x->sub_ret ? "true" : "false", x->ref_ret ? "true" : "false");
     for (int r = 0; r < NREP; r++) {
         const char *rn = REPLICAS[r];
         if (gcounter_value(&x->g[r]) != oracle::gcounter_value(&x->og[r]))
-            DIFF("GCounter of %s: value %llu, reference %llu", rn, ULL(gcounter_value(&x->g[r])),
+            NL_DIFF_REPORT("GCounter of %s: value %llu, reference %llu", rn, ULL(gcounter_value(&x->g[r])),
                  ULL(oracle::gcounter_value(&x->og[r])));
         for (const char *q : REPLICAS) {
             uint64_t a = gcounter_replica_value(&x->g[r], q), b = oracle::gcounter_replica_value(&x->og[r], q);
-            if (a != b) DIFF("GCounter of %s: replica_value(%s) %llu, reference %llu", rn, q, ULL(a), ULL(b));
+            if (a != b) NL_DIFF_REPORT("GCounter of %s: replica_value(%s) %llu, reference %llu", rn, q, ULL(a), ULL(b));
         }
         if (pncounter_value(&x->pn[r]) != oracle::pncounter_value(&x->opn[r]))
-            DIFF("PNCounter of %s: value %lld, reference %lld", rn, (long long)pncounter_value(&x->pn[r]),
+            NL_DIFF_REPORT("PNCounter of %s: value %lld, reference %lld", rn, (long long)pncounter_value(&x->pn[r]),
                  (long long)oracle::pncounter_value(&x->opn[r]));
         std::string sv, rv;
         bool sh = lww_get(&x->lww[r], &sv), rh = oracle::lww_get(&x->olww[r], &rv);
         if (sh != rh || sv != rv)
-            DIFF("LwwRegister of %s: lww_get %s '%s', reference %s '%s'", rn, sh ? "true" : "false", sv.c_str(),
+            NL_DIFF_REPORT("LwwRegister of %s: lww_get %s '%s', reference %s '%s'", rn, sh ? "true" : "false", sv.c_str(),
                  rh ? "true" : "false", rv.c_str());
         const CrdtTimestamp &st = x->lww[r].ts;
         const oracle::CrdtTimestamp &rt = x->olww[r].ts;
         if (st.time != rt.time || st.replica != rt.replica)
-            DIFF("LwwRegister of %s: timestamp (%llu, '%s'), reference (%llu, '%s')", rn, ULL(st.time),
+            NL_DIFF_REPORT("LwwRegister of %s: timestamp (%llu, '%s'), reference (%llu, '%s')", rn, ULL(st.time),
                  st.replica.c_str(), ULL(rt.time), rt.replica.c_str());
         std::set<std::string> ss = orset_values(&x->set[r]), rs = oracle::orset_values(&x->oset[r]);
-        if (ss != rs) DIFF("OrSet of %s: values %s, reference %s", rn, set_text(ss).c_str(), set_text(rs).c_str());
+        if (ss != rs) NL_DIFF_REPORT("OrSet of %s: values %s, reference %s", rn, set_text(ss).c_str(), set_text(rs).c_str());
         if (orset_len(&x->set[r]) != rs.size())
-            DIFF("OrSet of %s holds %s: orset_len %zu, reference %zu", rn, set_text(rs).c_str(),
+            NL_DIFF_REPORT("OrSet of %s holds %s: orset_len %zu, reference %zu", rn, set_text(rs).c_str(),
                  orset_len(&x->set[r]), rs.size());
         if (orset_is_empty(&x->set[r]) != rs.empty())
-            DIFF("OrSet of %s holds %s: orset_is_empty %s", rn, set_text(rs).c_str(),
+            NL_DIFF_REPORT("OrSet of %s holds %s: orset_is_empty %s", rn, set_text(rs).c_str(),
                  orset_is_empty(&x->set[r]) ? "true" : "false");
         for (const char *v : VALUES)
             if (orset_contains(&x->set[r], v) != (rs.count(v) > 0))
-                DIFF("OrSet of %s holds %s: orset_contains('%s') %s", rn, set_text(rs).c_str(), v,
+                NL_DIFF_REPORT("OrSet of %s holds %s: orset_contains('%s') %s", rn, set_text(rs).c_str(), v,
                      rs.count(v) ? "false" : "true");
         std::vector<std::string> sk = lwwmap_keys(&x->map[r]), rk = oracle::lwwmap_keys(&x->omap[r]);
-        if (sk != rk) DIFF("LwwMap of %s: keys %s, reference %s", rn, set_text(sk).c_str(), set_text(rk).c_str());
+        if (sk != rk) NL_DIFF_REPORT("LwwMap of %s: keys %s, reference %s", rn, set_text(sk).c_str(), set_text(rk).c_str());
         for (const char *k : VALUES) {
             std::string a, b;
             bool ha = lwwmap_get(&x->map[r], k, &a), hb = oracle::lwwmap_get(&x->omap[r], k, &b);
             if (ha != hb || a != b)
-                DIFF("LwwMap of %s: get('%s') %s '%s', reference %s '%s'", rn, k, ha ? "true" : "false", a.c_str(),
+                NL_DIFF_REPORT("LwwMap of %s: get('%s') %s '%s', reference %s '%s'", rn, k, ha ? "true" : "false", a.c_str(),
                      hb ? "true" : "false", b.c_str());
             if (lwwmap_contains_key(&x->map[r], k) != hb)
-                DIFF("LwwMap of %s: contains_key('%s') %s, reference %s", rn, k, hb ? "false" : "true",
+                NL_DIFF_REPORT("LwwMap of %s: contains_key('%s') %s, reference %s", rn, k, hb ? "false" : "true",
                      hb ? "true" : "false");
         }
     }
