@@ -22,15 +22,33 @@ void nl_lr_free(nl_line_reader *lr)
     lr->buf = nullptr;
 }
 
-nl_line_status nl_lr_fill(nl_line_reader *lr)
+// Compacts so the free space is contiguous; returns its size.
+static size_t make_room(nl_line_reader *lr)
 {
-    if (lr->eof) return NL_LINE_EOF;
-    if (lr->start > 0) {  // compact so the free space is contiguous
+    if (lr->start > 0) {
         memmove(lr->buf, lr->buf + lr->start, lr->end - lr->start);
         lr->end -= lr->start;
         lr->start = 0;
     }
-    size_t room = lr->max_line + 2 - lr->end;
+    return lr->max_line + 2 - lr->end;
+}
+
+size_t nl_lr_feed(nl_line_reader *lr, const char *data, size_t len)
+{
+    if (lr->eof) return 0;
+    size_t room = make_room(lr);
+    size_t n = len < room ? len : room;
+    memcpy(lr->buf + lr->end, data, n);
+    lr->end += n;
+    return n;
+}
+
+void nl_lr_set_eof(nl_line_reader *lr) { lr->eof = true; }
+
+nl_line_status nl_lr_fill(nl_line_reader *lr)
+{
+    if (lr->eof) return NL_LINE_EOF;
+    size_t room = make_room(lr);
     if (room == 0) return NL_LINE_OK;  // full: nl_lr_next will report TOO_LONG
     for (;;) {
         ssize_t n = read(lr->fd, lr->buf + lr->end, room);

@@ -2,7 +2,8 @@
 // Lines end with "\n" (a "\r\n" ending is accepted and the "\r" dropped). A line longer than
 // max_line is reported as NL_LINE_TOO_LONG, never read past its bound: the reader then
 // discards the rest of that line by itself and carries on with the next one.
-// Works on blocking fds (nl_lr_read_line) and non-blocking ones (nl_lr_fill + nl_lr_next).
+// Works on blocking fds (nl_lr_read_line), non-blocking ones (nl_lr_fill + nl_lr_next), and bytes
+// handed over by a completion loop (nl_lr_feed + nl_lr_next).
 #pragma once
 #include <cstddef>
 
@@ -30,6 +31,11 @@ void nl_lr_free(nl_line_reader *lr);
 // Reads once from the fd into the buffer. Returns NL_LINE_OK (some bytes read), NL_LINE_EOF,
 // NL_LINE_AGAIN or NL_LINE_ERROR.
 nl_line_status nl_lr_fill(nl_line_reader *lr);
+
+// For bytes that arrive by other means (a completion loop): copies as much of data as fits and
+// returns how many bytes it took (0 when full: take lines out with nl_lr_next, then feed the rest).
+size_t nl_lr_feed(nl_line_reader *lr, const char *data, size_t len);
+void nl_lr_set_eof(nl_line_reader *lr);  // the peer closed: nl_lr_next returns the last partial line, then EOF
 
 // Takes the next complete line out of the buffer: NL_LINE_OK, NL_LINE_NEED_MORE, NL_LINE_TOO_LONG,
 // or NL_LINE_EOF once the peer closed and everything buffered was returned.

@@ -48,7 +48,8 @@ int tc_teardown(void **state);                       // after every test: short 
     X(test_lr_nonblocking_again)                         \
     X(test_lr_read_error)                                \
     X(test_lr_byte_by_byte_feeder)                       \
-    X(test_lr_threaded_random_chunks_feeder)
+    X(test_lr_threaded_random_chunks_feeder)           \
+    X(test_lr_feed_in_chunks_like_a_completion_loop)
 
 // nl_outbuf
 #define TC_OUTBUF_TESTS(X)                               \
@@ -79,6 +80,17 @@ int tc_teardown(void **state);                       // after every test: short 
 #define TC_LOOP_DECLARE(c) void test_loop_##c##_epoll(void **state); void test_loop_##c##_uring(void **state);
 
 // nl_crypto
+// nl_cq (completion loop): each runs on both backends (_epoll and _uring).
+#define TC_CQ_CASES(X)                                   \
+    X(accept_recv_send_echo_three_clients)               \
+    X(large_send_completed_in_order)                     \
+    X(tiny_buffer_ring_rearmed)                          \
+    X(close_cancels_and_fd_reuse)                        \
+    X(send_to_closed_peer_fails)                         \
+    X(timers_order_and_cancel)                           \
+    X(poll_one_shot_and_bad_fds)
+#define TC_CQ_DECLARE(c) void test_cq_##c##_epoll(void **); void test_cq_##c##_uring(void **);
+
 #define TC_CRYPTO_TESTS(X)                               \
     X(test_sha1_fips_vectors)                            \
     X(test_sha256_fips_vectors)                          \
@@ -128,6 +140,7 @@ TC_SOCKET_TESTS(TC_DECLARE)
 TC_LINEREADER_TESTS(TC_DECLARE)
 TC_OUTBUF_TESTS(TC_DECLARE)
 TC_LOOP_CASES(TC_LOOP_DECLARE)
+TC_CQ_CASES(TC_CQ_DECLARE)
 TC_CRYPTO_TESTS(TC_DECLARE)
 TC_JSON_TESTS(TC_DECLARE)
 TC_MISC_TESTS(TC_DECLARE)

@@ -349,3 +349,47 @@ void test_lr_threaded_random_chunks_feeder(void **)
         assert_results(read_threaded(&job, sv[0], max_line), model(text, max_line));
     }
 }
+
+// nl_lr_feed: bytes handed over in chunks (as a completion loop receives them) give the same lines
+// as reads; a full buffer takes nothing until lines are taken out; an over-long line is reported
+// once and skipped; the last partial line comes out after nl_lr_set_eof, then EOF, and feeding stops.
+void test_lr_feed_in_chunks_like_a_completion_loop(void **)
+{
+    nl_line_reader lr;
+    assert_int_equal(nl_lr_init(&lr, -1, 8), 0);
+    std::string in = "ab\r\n12345678\n123456789\nxy\ntail";
+    std::vector<std::string> got;
+    for (size_t chunk = 1; chunk <= in.size(); chunk++) {
+        got.clear();
+        nl_lr_free(&lr);
+        assert_int_equal(nl_lr_init(&lr, -1, 8), 0);
+        size_t off = 0;
+        while (off < in.size()) {
+            size_t n = std::min(chunk, in.size() - off), took = 0;
+            while (took < n) {
+                size_t t = nl_lr_feed(&lr, in.data() + off + took, n - took);
+                took += t;
+                for (;;) {
+                    const char *line;
+                    size_t len;
+                    nl_line_status st = nl_lr_next(&lr, &line, &len);
+                    if (st == NL_LINE_OK) got.push_back(std::string(line, len));
+                    else if (st == NL_LINE_TOO_LONG) got.push_back("<TOO_LONG>");
+                    else break;
+                }
+                if (t == 0) assert_true(took < n);  // full: the lines taken out above made room
+            }
+            off += n;
+        }
+        nl_lr_set_eof(&lr);
+        const char *line;
+        size_t len;
+        assert_int_equal(nl_lr_next(&lr, &line, &len), NL_LINE_OK);
+        got.push_back(std::string(line, len));
+        assert_int_equal(nl_lr_next(&lr, &line, &len), NL_LINE_EOF);
+        assert_int_equal(nl_lr_feed(&lr, "more", 4), 0);
+        std::vector<std::string> want = {"ab", "12345678", "<TOO_LONG>", "xy", "tail"};
+        if (got != want) fail_msg("chunks of %zu bytes: got %zu lines, the first differing one is wrong", chunk, got.size());
+    }
+    nl_lr_free(&lr);
+}
