@@ -6,7 +6,7 @@
 #   make grade EX=<id> SUB=<dir>
 #   make mutate EX=<id> [MAX=N] [FILE=f.cpp]   operator mutants: the suite's mutation score
 #   make stability EX=<id> [RUNS=50] [ONLY="test_a ..."]   run a reference suite RUNS times: failures per test
-#   make bench | bench-ex00 ... ; make fuzz ; make dist-student ; make clean
+#   make bench | bench-ex00 ... ; make fuzz [FUZZ_S=30] ; make dist-student ; make clean
 #   make SAN=address|thread|undefined <target>
 include mk/config.mk
 
@@ -85,9 +85,14 @@ bench-%: all
 	+$(MAKE) --no-print-directory -C $(firstword $(wildcard tests/bench/$*_*) tests/bench/$*) run
 
 FUZZERS := $(patsubst %/Makefile,%,$(wildcard tests/fuzz/*/Makefile))
+FUZZ_S ?= 30
+# make fuzz [FUZZ_S=30]: every libFuzzer target (tests/fuzz/*/, mechanism in tests/fuzz/fuzz.mk) for
+# FUZZ_S seconds each; executions and coverage of each in build/fuzz/summary.txt.
 fuzz:
 	@test -n "$(FUZZERS)" || echo "no fuzz targets yet"
-	+@for d in $(FUZZERS); do $(MAKE) --no-print-directory -C $$d run || exit 1; done
+	@mkdir -p $(NETLAB_ROOT)/build/fuzz && rm -f $(NETLAB_ROOT)/build/fuzz/summary.txt
+	+@for d in $(FUZZERS); do $(MAKE) --no-print-directory -C $$d FUZZ_SECONDS=$(FUZZ_S) run || exit 1; done
+	@echo "== fuzz summary ($(FUZZ_S) s each) ==" && cat $(NETLAB_ROOT)/build/fuzz/summary.txt
 
 dist-student: moulinette-bin
 	$(MOULINETTE) dist-student $(BUILD)/dist/netlab-student
