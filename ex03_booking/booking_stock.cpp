@@ -199,7 +199,7 @@ bool booking_handle(booking_stock *st, const booking_job *job, booking_reply *r)
         else if (req->op == BOOKING_OP_RESERVE && (req->count <= 0 || req->count > BOOKING_MAX_SEATS_PER_REQUEST))
             fail(r, BOOKING_E_BAD_COUNT, "seat count must be 1..%d, got %d", BOOKING_MAX_SEATS_PER_REQUEST,
                  (int)req->count);
-        else if (req->op == BOOKING_OP_CANCEL && (req->count < 0 || req->count > BOOKING_MAX_CAPACITY))
+        else if (req->op == BOOKING_OP_CANCEL && req->count < 0)
             fail(r, BOOKING_E_BAD_COUNT, "cancel count must be 0 (whole booking) or positive, got %d",
                  (int)req->count);
         else if (req->op == BOOKING_OP_RESERVE)

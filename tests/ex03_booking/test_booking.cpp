@@ -174,6 +174,13 @@ static void test_cancel_booking(void **)
     assert_int_equal(r.status, BOOKING_E_NO_BOOKING);
     r = call(s.qid, bk_req(BOOKING_OP_CANCEL, "tosca", 0, 5002, 4, id));
     assert_int_equal(r.status, BOOKING_E_NO_BOOKING);
+    // Far more than it has (past any show's capacity, the largest int32): the same NO_BOOKING, not
+    // BAD_COUNT (only a negative count is a bad one). Found by tests/fuzz/ex03_booking.
+    r = call(s.qid, bk_req(BOOKING_OP_CANCEL, "hamlet", 1000001, 5002, 4, id));
+    assert_int_equal(r.status, BOOKING_E_NO_BOOKING);
+    r = call(s.qid, bk_req(BOOKING_OP_CANCEL, "hamlet", INT32_MAX, 5002, 4, id));
+    assert_int_equal(r.status, BOOKING_E_NO_BOOKING);
+    assert_stock(s.qid, "hamlet", 10, 3);
     booking_request c2 = bk_req(BOOKING_OP_CANCEL, "hamlet", 0, 5002, 5, id);
     r = call(s.qid, c2);
     expect_ok(&r, &c2);
