@@ -1,5 +1,6 @@
 // fuzz_linereader.cpp — libFuzzer target for common/nl_linereader: the bytes after the header go
-// through a non-blocking pipe in chunks the fuzzer chooses; the lines and TOO_LONG reports the reader
+// through a non-blocking pipe (nl_lr_fill), or straight in (nl_lr_feed, when the header's top bit is
+// set), in chunks the fuzzer chooses; the lines and TOO_LONG reports the reader
 // gives must be exactly those of a model of nl_linereader.h's rules, computed on the whole stream:
 // lines end with "\n", one "\r" before it is dropped, a line over max_line is one TOO_LONG, a last
 // line without "\n" is still a line, then EOF.
@@ -62,7 +63,8 @@ static void take(nl_line_reader *lr, std::vector<event> *got, bool *eof)
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > 60000) return 0;  // a pipe holds 64 KiB: the writer never blocks
-    size_t max_line = 1 + data[0] % 48;
+    size_t max_line = 1 + (data[0] & 0x7f) % 48;
+    bool feed = data[0] & 0x80;
     int p[2];
     if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) abort();
     nl_line_reader lr;
@@ -75,8 +77,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t chunk = 1 + data[pos] % 16;  // the first byte of each chunk says its length
         pos++;
         if (chunk > size - pos) chunk = size - pos;
-        if (chunk && write(p[1], data + pos, chunk) != (ssize_t)chunk) abort();
         stream.append((const char *)data + pos, chunk);
+        if (feed) {
+            size_t off = 0;
+            for (int guard = 0; off < chunk; guard++) {
+                if (guard > 100000) abort();
+                size_t took = nl_lr_feed(&lr, (const char *)data + pos + off, chunk - off);
+                if (took > chunk - off) abort();
+                off += took;
+                take(&lr, &got, &eof);
+            }
+            pos += chunk;
+            continue;
+        }
+        if (chunk && write(p[1], data + pos, chunk) != (ssize_t)chunk) abort();
         pos += chunk;
         for (int guard = 0;; guard++) {
             if (guard > 100000) abort();
@@ -87,10 +101,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     close(p[1]);
+    if (feed) nl_lr_set_eof(&lr);
     for (int guard = 0; !eof; guard++) {
         if (guard > 100000) abort();
         take(&lr, &got, &eof);
         if (eof) break;
+        if (feed) abort();  // after set_eof, next must reach EOF by itself
         nl_line_status st = nl_lr_fill(&lr);
         if (st != NL_LINE_OK && st != NL_LINE_EOF) abort();
     }
