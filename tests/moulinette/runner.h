@@ -45,6 +45,9 @@ struct mt_variant {
     std::function<void(mt_variant *)> done;
     std::vector<int> test_timeout_s;
     std::string make_args;               // appended to this variant's make command (e.g. CXXFLAGS=-O0)
+    // No norm check: the schema's own switch (mutate_schema.cpp) calls open/mmap/getenv, which an
+    // exercise's norm may forbid; the norm of the reference and of classic mutants is checked as usual.
+    bool skip_norm = false;
     // Mutant schemata (mutate_schema.h): a variant that runs its tests on another variant's build
     // (built, maybe in an earlier run, into its keep_dir), with test_env(i) added to test i's
     // environment (NL_MUTANT=<id>, NL_MUTANT_TRACE=<file>).
