@@ -20,6 +20,7 @@ void test_backlog_delivered(void **);
 void test_disconnect_cleanup(void **);
 void test_max_clients(void **);
 void test_wire_diff(void **);
+void test_limits_smallest(void **);
 void test_bonus_history_replay(void **);
 void test_bonus_rate_limit(void **);
 void test_bonus_whisper(void **);
@@ -45,6 +46,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_disconnect_cleanup),
     cmocka_unit_test(test_max_clients),
     cmocka_unit_test(test_wire_diff),
+    cmocka_unit_test(test_limits_smallest),
     cmocka_unit_test(test_bonus_history_replay),
     cmocka_unit_test(test_bonus_rate_limit),
     cmocka_unit_test(test_bonus_whisper),

@@ -207,3 +207,28 @@ CHAT_TEST(test_max_clients)
     nl_tc_close(p.fd);
     ch_stop(s);
 }
+
+// R22: every limit works at its smallest value. --max-line 64 with --max-outbuf 64 (the output limit
+// may equal the line limit), --max-clients 1, --max-history 1: the server starts, serves one client
+// (a request of exactly 64 bytes is answered, 65 bytes is too long), and refuses a second one.
+CHAT_TEST(test_limits_smallest)
+{
+    nl_server *s = ch_start(backend, {"--max-line", "64", "--max-outbuf", "64", "--max-clients", "1", "--max-history", "1"});
+    int c = ch_connect(s);
+    std::string head = "{\"type\":\"join\",\"room\":\"", tail = "\"}";
+    std::string at(64 - head.size() - tail.size(), 'r');  // room names are 1..32 characters
+    at = at.substr(0, 32);
+    std::string pad(64 - head.size() - at.size() - tail.size(), ' ');
+    ch_send(c, head + at + tail + pad);  // 64 bytes: within --max-line 64
+    ch_msg m;
+    ch_expect(c, "joined", &m);
+    int extra = ch_connect(s);
+    ch_expect_error(extra, "Server full (1 clients)");
+    if (!nl_tc_wait_eof(extra, CH_WAIT_MS)) fail_msg("with --max-clients 1, a second client was left connected");
+    ch_close(extra);
+    ch_sync(c);
+    ch_send(c, head + at + tail + pad + " ");  // 65 bytes: one past --max-line 64
+    ch_expect_error(c, "Line too long (limit 64 bytes)");
+    if (!nl_tc_wait_eof(c, CH_WAIT_MS)) fail_msg("the server kept the connection after a 65-byte line (--max-line 64)");
+    ch_stop(s);
+}

@@ -238,6 +238,10 @@ static void cw_apply(void *, nl_wire_side *side, const void *op, std::string *se
             got[i].clear();
             nl_tc_send(side->fds[i], req + "\n");
             cw_sync(side, i, &got[i]);
+            // list_rooms is the sync's own request: the first "rooms" was the step's reply, the
+            // sync's is still to come (left unread, it would end this client's next sync early,
+            // before the server had handled that step: its answers would then depend on timing).
+            if (s->kind == CW_LIST_ROOMS && c->open) cw_read_until(side, i, "rooms", &got[i], nullptr);
             // A nick a disconnect freed may not be free yet when the server has not read the EOF.
             bool busy = freed && !got[i].empty() && got[i][0].find("Nick already in use") != std::string::npos;
             if (!busy || nl_now_ms() >= deadline || !c->open) break;

@@ -141,6 +141,7 @@ int nl_wire_diff_run(const nl_wire_ops *ops, const nl_wire_config *cfg, std::str
             ops->print(ops->ctx, small.data() + i * ops->op_size, line, sizeof line);
             *report += nl_fmt("  %zu. %s\n", i + 1, line);
         }
+        fprintf(stderr, "%s", report->c_str());  // whole, in the test's log (--verbose): a failure message may be cut
         rc = 1;
     }
     stop_both(&r);
