@@ -11,6 +11,13 @@
 #include <dirent.h>
 #include <set>
 #include <sys/resource.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "nl_clock.h"
 
 // The seed's fuzz driver: 100 random printable lines of 0..1000 characters from a seeded PRNG, each
 // echoed in uppercase (without its surrounding blanks). Lines are sent in random-sized pieces, so
@@ -135,4 +142,54 @@ void test_shutdown_says_bye(void **)
     et_expect_eof(a, "after SIGTERM and BYE");
     et_expect_eof(b, "after SIGTERM and BYE");
     et_stop_ok();
+}
+
+// R21: a port that cannot be bound ends the program: exit status 1 with a message saying which
+// address could not be listened on (nothing printed as "listening on", no server left running).
+void test_port_in_use(void **)
+{
+    int holder = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(holder >= 0);
+    struct sockaddr_in a = {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    assert_int_equal(bind(holder, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(holder, 4), 0);
+    assert_int_equal(getsockname(holder, (struct sockaddr *)&a, &alen), 0);
+    std::string port = std::to_string(ntohs(a.sin_port));
+    std::string bin = nl_bin_path("echo_server"), log = "port_in_use.log";
+    pid_t parent = getpid(), pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        nl_die_with_parent(parent);
+        int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        execl(bin.c_str(), bin.c_str(), "--port", port.c_str(), (char *)nullptr);
+        _exit(127);
+    }
+    int st = 0;
+    uint64_t deadline = nl_now_ms() + ET_WAIT_MS;
+    pid_t r;
+    while ((r = waitpid(pid, &st, WNOHANG)) == 0 && nl_now_ms() < deadline) usleep(1000);  // a deadline, not luck
+    if (r == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+    }
+    close(holder);
+    std::string out;
+    if (FILE *f = fopen(log.c_str(), "r")) {
+        char buf[512];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+        fclose(f);
+    }
+    if (r == 0) fail_msg("echo_server --port %s (a port in use) still runs after %d ms; it said: %s", port.c_str(), ET_WAIT_MS, nl_quote(out, 200).c_str());
+    NL_EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 1, "echo_server --port %s (in use): expected exit status 1, got %s; it said: %s",
+                   port.c_str(), WIFEXITED(st) ? nl_fmt("status %d", WEXITSTATUS(st)).c_str() : "a signal",
+                   nl_quote(out, 200).c_str());
+    NL_EXPECT_TRUE(out.find("cannot listen on 127.0.0.1:" + port) != std::string::npos && out.find("listening on") == std::string::npos,
+                   "echo_server --port %s (in use): expected 'cannot listen on 127.0.0.1:%s' and no 'listening on', got %s",
+                   port.c_str(), port.c_str(), nl_quote(out, 200).c_str());
 }
