@@ -39,8 +39,9 @@ unit-tests-bin: libs
 $(EXERCISES): libs
 	+@$(MAKE) --no-print-directory -C $@ NETLAB_PREBUILT=1 all
 
-# Unit tests of common/ and of the moulinette itself (its sandbox fixtures).
-unit-tests: unit-tests-bin moulinette-bin
+# Unit tests of common/ and of the moulinette itself (its sandbox fixtures). The common/ suite runs
+# every program with bad arguments (test_args.cpp), so the exercises are built first.
+unit-tests: unit-tests-bin moulinette-bin $(EXERCISES)
 	$(BUILD)/tests/common/run_tests
 	+@$(MAKE) --no-print-directory -C tests/moulinette NETLAB_PREBUILT=1 check
 

@@ -3,6 +3,7 @@
 #include "echo_server.h"
 
 #include "nl_log.h"
+#include "nl_opt.h"
 #include "nl_signal.h"
 #include "nl_socket.h"
 
@@ -35,50 +36,28 @@ static void *signal_main(void *)
     return nullptr;
 }
 
-static int bad_arg(const char *opt, const char *why)
-{
-    fprintf(stderr, "echo_server: %s: %s\n%s", opt, why, USAGE);
-    return 2;
-}
-
 int main(int argc, char **argv)
 {
     echo_config cfg = {"127.0.0.1", 8080, 0};
     echo_pool_config pool = {0, 64, ECHO_POOL_DEFAULT_IDLE_S};
-    bool use_pool = false;
+    bool use_pool = false, have_max_clients = false;
     char err[256];
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(USAGE, stdout);
-            return 0;
-        }
-        if (i + 1 >= argc) return bad_arg(a, strncmp(a, "--", 2) ? "unknown argument" : "missing value or unknown option");
-        const char *v = argv[++i];
-        uint64_t n;
-        if (!strcmp(a, "--host")) {
-            cfg.host = v;
-        } else if (!strcmp(a, "--port")) {
-            if (nl_parse_u64(v, 0, 65535, &n, err, sizeof err) < 0) return bad_arg(a, err);
-            cfg.port = (uint16_t)n;
-        } else if (!strcmp(a, "--max-clients")) {
-            if (nl_parse_u64(v, 1, 1000000, &n, err, sizeof err) < 0) return bad_arg(a, err);
-            cfg.max_clients = (size_t)n;
-        } else if (!strcmp(a, "--pool")) {
-            if (nl_parse_u64(v, 1, ECHO_POOL_MAX_WORKERS, &n, err, sizeof err) < 0) return bad_arg(a, err);
-            pool.workers = (unsigned)n;
-            use_pool = true;
-        } else if (!strcmp(a, "--queue")) {
-            if (nl_parse_u64(v, 1, ECHO_POOL_MAX_QUEUE, &n, err, sizeof err) < 0) return bad_arg(a, err);
-            pool.queue_size = (unsigned)n;
-        } else if (!strcmp(a, "--idle-timeout")) {
-            if (nl_parse_u64(v, ECHO_POOL_MIN_IDLE_S, 86400, &n, err, sizeof err) < 0) return bad_arg(a, err);
-            pool.idle_s = (unsigned)n;
-        } else {
-            --i;
-            return bad_arg(a, "unknown option");
-        }
-    }
+    uint64_t port = cfg.port, max_clients = 0, workers = 0, queue = pool.queue_size, idle = pool.idle_s;
+    const nl_opt opts[] = {
+        {"host", NL_OPT_STRING, &cfg.host},
+        {"port", NL_OPT_U64, &port, 0, 65535},
+        {"max-clients", NL_OPT_U64, &max_clients, 1, 1000000, 0, 0, &have_max_clients},
+        {"pool", NL_OPT_U64, &workers, 1, ECHO_POOL_MAX_WORKERS, 0, 0, &use_pool},
+        {"queue", NL_OPT_U64, &queue, 1, ECHO_POOL_MAX_QUEUE},
+        {"idle-timeout", NL_OPT_U64, &idle, ECHO_POOL_MIN_IDLE_S, 86400},
+    };
+    int prc = nl_opt_parse(argc, argv, "echo_server", USAGE, opts, sizeof opts / sizeof opts[0], nullptr);
+    if (prc != NL_OPT_OK) return prc == NL_OPT_HELP ? 0 : 2;
+    cfg.port = (uint16_t)port;
+    if (have_max_clients) cfg.max_clients = (size_t)max_clients;
+    pool.workers = (unsigned)workers;
+    pool.queue_size = (unsigned)queue;
+    pool.idle_s = (unsigned)idle;
     if (use_pool && !echo_pool_run) {
         fprintf(stderr, "echo_server: --pool: thread pool (bonus) not built (build with BONUS=1 and echo_pool.cpp)\n");
         return 2;

@@ -2,6 +2,7 @@
 // Given to students; not graded.
 #include "chat_server.h"
 #include "nl_log.h"
+#include "nl_opt.h"
 #include "nl_signal.h"
 #include "nl_socket.h"
 
@@ -13,23 +14,20 @@
 // Stand-in when chat_server_bonus.cpp is not built (make BONUS=0): the base protocol only.
 __attribute__((weak)) const chat_bonus_ops *chat_bonus(void) { return nullptr; }
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: chat_server [options]\n"
-            "  --host HOST          address to listen on (default 127.0.0.1)\n"
-            "  --port PORT          port, 0 = any free port (default 0); the first stdout line says which\n"
-            "  --backend B          event loop: epoll or uring (default epoll)\n"
-            "  --max-history N      messages kept per room for replay, 1..100 (default 100; bonus)\n"
-            "  --max-clients M      connections served at once; more are refused (default 10000,\n"
-            "                       lowered to fit RLIMIT_NOFILE)\n"
-            "  --max-line BYTES     longest request line (default 65536); longer: error, disconnect\n"
-            "  --max-outbuf BYTES   output queued for one client before it is dropped (default 4194304)\n"
-            "  --grace-ms N         delay between server_shutdown and exit (default 5000; bonus)\n"
-            "  --rate N             messages per second per user, token bucket, 0 = off (default 10; bonus)\n"
-            "  --help               this text\n"
-            "Stops on SIGINT/SIGTERM with exit status 0. Log level: NETLAB_LOG=debug|info|warn|error|off.\n");
-}
+static const char USAGE[] =
+    "usage: chat_server [options]\n"
+    "  --host HOST          address to listen on (default 127.0.0.1)\n"
+    "  --port PORT          port, 0 = any free port (default 0); the first stdout line says which\n"
+    "  --backend B          event loop: epoll or uring (default epoll)\n"
+    "  --max-history N      messages kept per room for replay, 1..100 (default 100; bonus)\n"
+    "  --max-clients M      connections served at once; more are refused (default 10000,\n"
+    "                       lowered to fit RLIMIT_NOFILE)\n"
+    "  --max-line BYTES     longest request line (default 65536); longer: error, disconnect\n"
+    "  --max-outbuf BYTES   output queued for one client before it is dropped (default 4194304)\n"
+    "  --grace-ms N         delay between server_shutdown and exit (default 5000; bonus)\n"
+    "  --rate N             messages per second per user, token bucket, 0 = off (default 10; bonus)\n"
+    "  --help               this text\n"
+    "Stops on SIGINT/SIGTERM with exit status 0. Log level: NETLAB_LOG=debug|info|warn|error|off.\n";
 
 // Each client is one fd: raise the soft RLIMIT_NOFILE to the hard limit, and keep max_clients
 // below it (a few fds stay for the listener, the loop, the signalfd and stdio).
@@ -58,46 +56,32 @@ int main(int argc, char **argv)
     setvbuf(stdout, nullptr, _IOLBF, 0);
     chat_config cfg;
     char err[256];
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "chat_server: unknown option or missing value: %s (see --help)\n", a);
-            return 2;
-        }
-        const char *v = argv[++i];
-        uint64_t n = 0;
-        int rc = 0;
-        if (!strcmp(a, "--host")) cfg.host = v;
-        else if (!strcmp(a, "--port")) { rc = nl_parse_u64(v, 0, 65535, &n, err, sizeof err); cfg.port = (uint16_t)n; }
-        else if (!strcmp(a, "--backend")) {
-            if (nl_backend_parse(v, &cfg.backend) < 0) {
-                fprintf(stderr, "chat_server: --backend must be epoll or uring, not '%s'\n", v);
-                return 2;
-            }
-        }
-        else if (!strcmp(a, "--max-history")) { rc = nl_parse_u64(v, 1, 100, &n, err, sizeof err); cfg.max_history = n; }
-        else if (!strcmp(a, "--max-clients")) { rc = nl_parse_u64(v, 1, 1000000, &n, err, sizeof err); cfg.max_clients = n; }
-        else if (!strcmp(a, "--max-line")) { rc = nl_parse_u64(v, 64, 1u << 24, &n, err, sizeof err); cfg.max_line = n; }
-        else if (!strcmp(a, "--max-outbuf")) { rc = nl_parse_u64(v, 64, 1ull << 32, &n, err, sizeof err); cfg.max_outbuf = n; }
-        else if (!strcmp(a, "--grace-ms")) { rc = nl_parse_u64(v, 0, 3600000, &n, err, sizeof err); cfg.grace_ms = n; }
-        else if (!strcmp(a, "--rate")) { rc = nl_parse_u64(v, 0, 1000000, &n, err, sizeof err); cfg.rate_per_sec = (double)n; }
-        else {
-            fprintf(stderr, "chat_server: unknown option %s (see --help)\n", a);
-            return 2;
-        }
-        if (rc < 0) {
-            fprintf(stderr, "chat_server: %s: %s\n", a, err);
-            return 2;
-        }
-    }
-    if (cfg.max_outbuf < cfg.max_line) {
-        fprintf(stderr, "chat_server: --max-outbuf must be at least --max-line\n");
-        return 2;
-    }
+    const char *backend = "epoll";
+    uint64_t port = cfg.port, history = cfg.max_history, clients = cfg.max_clients, line = cfg.max_line,
+             outbuf = cfg.max_outbuf, grace = cfg.grace_ms, rate = (uint64_t)cfg.rate_per_sec;
+    const nl_opt opts[] = {
+        {"host", NL_OPT_STRING, &cfg.host},
+        {"port", NL_OPT_U64, &port, 0, 65535},
+        {"backend", NL_OPT_STRING, &backend},
+        {"max-history", NL_OPT_U64, &history, 1, 100},
+        {"max-clients", NL_OPT_U64, &clients, 1, 1000000},
+        {"max-line", NL_OPT_U64, &line, 64, 1u << 24},
+        {"max-outbuf", NL_OPT_U64, &outbuf, 64, 1ull << 32},
+        {"grace-ms", NL_OPT_U64, &grace, 0, 3600000},
+        {"rate", NL_OPT_U64, &rate, 0, 1000000},
+    };
+    int rc = nl_opt_parse(argc, argv, "chat_server", USAGE, opts, sizeof opts / sizeof opts[0], nullptr);
+    if (rc != NL_OPT_OK) return rc == NL_OPT_HELP ? 0 : 2;
+    if (nl_backend_parse(backend, &cfg.backend) < 0)
+        return nl_opt_fail("chat_server", "backend", USAGE, "must be epoll or uring");
+    cfg.port = (uint16_t)port;
+    cfg.max_history = history;
+    cfg.max_clients = clients;
+    cfg.max_line = line;
+    cfg.max_outbuf = outbuf;
+    cfg.grace_ms = grace;
+    cfg.rate_per_sec = (double)rate;
+    if (cfg.max_outbuf < cfg.max_line) return nl_opt_fail("chat_server", "max-outbuf", USAGE, "must be at least --max-line");
     fit_nofile(&cfg);
     cfg.bonus = chat_bonus();
     if (nl_shutdown_init(err, sizeof err) < 0) {

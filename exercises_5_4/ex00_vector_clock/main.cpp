@@ -1,6 +1,7 @@
 // main.cpp — `vclock`: replays a small causal history and prints each event's vector clock and
 // how every pair of events is ordered; --decode checks a clock's bytes. Given to students.
 #include "vector_clock.h"
+#include "nl_opt.h"
 
 #include <cctype>
 #include <cstdio>
@@ -10,15 +11,12 @@
 #include <string>
 #include <vector>
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: vclock STEP...          replay a history, print clocks and causal order\n"
-            "       vclock --decode HEX     decode a clock from its byte format (hex)\n"
-            "STEP:  A      a local event on node A\n"
-            "       A>B    A sends a message to B (a send event on A)\n"
-            "       B<A    B receives the oldest pending message from A (merge, then tick B)\n");
-}
+static const char USAGE[] =
+    "usage: vclock STEP...          replay a history, print clocks and causal order\n"
+    "       vclock --decode HEX     decode a clock from its byte format (hex)\n"
+    "STEP:  A      a local event on node A\n"
+    "       A>B    A sends a message to B (a send event on A)\n"
+    "       B<A    B receives the oldest pending message from A (merge, then tick B)\n";
 
 static std::string show(const VectorClock *vc)
 {
@@ -55,21 +53,26 @@ static int decode_hex(const char *hex)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    if (!strcmp(argv[1], "--decode")) {
-        if (argc != 3) {
-            usage(stderr);
+    const char *hex = nullptr;
+    const nl_opt opts[] = {{"decode", NL_OPT_ANY, &hex}};
+    int first = 0;
+    int rc = nl_opt_parse(argc, argv, "vclock", USAGE, opts, 1, &first);
+    if (rc != NL_OPT_OK) return rc == NL_OPT_HELP ? 0 : 2;
+    if (hex) {
+        if (first < argc) {
+            fprintf(stderr, "vclock: --decode: takes no STEP after it ('%s')\n%s", argv[first], USAGE);
             return 2;
         }
-        return decode_hex(argv[2]);
+        return decode_hex(hex);
+    }
+    if (first >= argc) {
+        fprintf(stderr, "vclock: no STEP given\n%s", USAGE);
+        return 2;
     }
     std::map<std::string, VectorClock> nodes;
     std::map<std::pair<std::string, std::string>, std::deque<VectorClock>> pending; // (from, to)
     std::vector<VectorClock> stamps;
-    for (int i = 1; i < argc; i++) {
+    for (int i = first; i < argc; i++) {
         std::string step = argv[i];
         size_t gt = step.find('>'), lt = step.find('<');
         std::string label = "e" + std::to_string(stamps.size() + 1);

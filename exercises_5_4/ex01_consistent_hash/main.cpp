@@ -1,6 +1,7 @@
 // main.cpp — `ring`: builds a ring of N nodes, prints how K keys spread over them, and the share
 // of keys that move when a node joins or leaves, next to the ideal share. Given to students.
 #include "consistent_hash.h"
+#include "nl_opt.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -9,42 +10,22 @@
 #include <string>
 #include <vector>
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: ring [--nodes N] [--vnodes V] [--keys K] [--weight W]\n"
-               "  N nodes node0..node{N-1} (default 10), V virtual nodes per unit of weight (default 150),\n"
-               "  K keys key_0..key_{K-1} (default 10000), node0 has weight W (default 1).\n");
-}
-
-static bool parse(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) return false;
-    *out = v;
-    return true;
-}
+static const char USAGE[] =
+    "usage: ring [--nodes N] [--vnodes V] [--keys K] [--weight W]\n"
+    "  N nodes node0..node{N-1} (default 10), V virtual nodes per unit of weight (default 150),\n"
+    "  K keys key_0..key_{K-1} (default 10000), node0 has weight W (default 1).\n";
 
 int main(int argc, char **argv)
 {
-    unsigned long nodes = 10, vnodes = 150, nkeys = 10000, weight = 1;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        }
-        unsigned long *dst = !strcmp(argv[i], "--nodes") ? &nodes : !strcmp(argv[i], "--vnodes") ? &vnodes
-                           : !strcmp(argv[i], "--keys")  ? &nkeys : !strcmp(argv[i], "--weight") ? &weight : nullptr;
-        unsigned long hi = dst == &nodes ? 1000 : dst == &vnodes ? 1000 : dst == &nkeys ? 1000000 : RING_MAX_WEIGHT;
-        if (!dst || i + 1 >= argc || !parse(argv[i + 1], 1, hi, dst)) {
-            fprintf(stderr, "ring: bad argument '%s%s%s' (%s takes a number 1..%lu)\n", argv[i], i + 1 < argc ? " " : "",
-                    i + 1 < argc ? argv[i + 1] : "", argv[i], hi);
-            usage(stderr);
-            return 2;
-        }
-        i++;
-    }
+    uint64_t nodes = 10, vnodes = 150, nkeys = 10000, weight = 1;
+    const nl_opt opts[] = {
+        {"nodes", NL_OPT_U64, &nodes, 1, 1000},
+        {"vnodes", NL_OPT_U64, &vnodes, 1, 1000},
+        {"keys", NL_OPT_U64, &nkeys, 1, 1000000},
+        {"weight", NL_OPT_U64, &weight, 1, RING_MAX_WEIGHT},
+    };
+    int rc = nl_opt_parse(argc, argv, "ring", USAGE, opts, sizeof opts / sizeof opts[0], nullptr);
+    if (rc != NL_OPT_OK) return rc == NL_OPT_HELP ? 0 : 2;
     Ring ring;
     RingConfig cfg{vnodes, 1};
     RingError err;

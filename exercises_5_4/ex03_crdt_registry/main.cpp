@@ -1,6 +1,8 @@
 // main.cpp — `crdt_demo`: three replicas of a shopping list (OR-Set) and a counter edit offline, then
 // exchange states in an order picked by a seed; every order ends in the same state. Given to students.
 #include "crdt_registry.h"
+#include "nl_opt.h"
+#include "nl_socket.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -16,13 +18,18 @@ static std::string show(const OrSet *s)
 
 int main(int argc, char **argv)
 {
-    unsigned long seed = 1;
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("usage: crdt_demo [SEED]   (SEED picks the order in which replicas exchange states)\n");
-        return 0;
+    static const char USAGE[] = "usage: crdt_demo [SEED]   (SEED picks the order in which replicas exchange states)\n";
+    int first = 0;
+    int rc = nl_opt_parse(argc, argv, "crdt_demo", USAGE, nullptr, 0, &first);
+    if (rc != NL_OPT_OK) return rc == NL_OPT_HELP ? 0 : 2;
+    uint64_t seed = 1;
+    char err[160];
+    if (argc - first > 1) {
+        fprintf(stderr, "crdt_demo: unexpected argument '%s'\n%s", argv[first + 1], USAGE);
+        return 2;
     }
-    if (argc > 2 || (argc == 2 && (seed = strtoul(argv[1], nullptr, 10)) == 0)) {
-        fprintf(stderr, "crdt_demo: SEED must be a positive number\nusage: crdt_demo [SEED]\n");
+    if (argc - first == 1 && nl_parse_u64(argv[first], 1, UINT64_MAX, &seed, err, sizeof err) < 0) {
+        fprintf(stderr, "crdt_demo: SEED: %s\n%s", err, USAGE);
         return 2;
     }
     const char *names[3] = {"A", "B", "C"};

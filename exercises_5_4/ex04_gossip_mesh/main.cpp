@@ -2,6 +2,7 @@
 // Prints "listening on HOST:PORT", then one line per membership change: "member <id> <state>".
 // SIGINT/SIGTERM: announce Left to the others, exit 0.
 #include "gossip_mesh.h"
+#include "nl_opt.h"
 
 #include "nl_clock.h"
 #include "nl_log.h"
@@ -19,13 +20,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: gossip_node --id ID [--host 127.0.0.1] [--port 0] [--join HOST:PORT]...\n"
-               "                   [--probe-interval MS] [--probe-timeout MS] [--suspicion-mult N]\n"
-               "                   [--seed N] [--meta KEY=VALUE]...\n"
-               "prints 'listening on HOST:PORT', then 'member <id> <state>' on every membership change\n");
-}
+static const char USAGE[] =
+    "usage: gossip_node --id ID [--host 127.0.0.1] [--port 0] [--join HOST:PORT]...\n"
+    "                   [--probe-interval MS] [--probe-timeout MS] [--suspicion-mult N]\n"
+    "                   [--seed N] [--meta KEY=VALUE]...\n"
+    "prints 'listening on HOST:PORT', then 'member <id> <state>' on every membership change\n";
 
 static bool parse_addr(const std::string &s, sockaddr_in *sa)
 {
@@ -69,61 +68,45 @@ static void run(node *n, const gm_actions &acts)
 int main(int argc, char **argv)
 {
     const char *id = nullptr, *host = "127.0.0.1";
-    uint64_t port = 0, v;
+    uint64_t port = 0;
     std::vector<std::string> joins;
     std::vector<std::pair<std::string, std::string>> meta;
     gm_config cfg;
     gm_config_default(&cfg);
     char err[256];
-    for (int i = 1; i < argc; i++) {
-        std::string a = argv[i];
-        bool has = i + 1 < argc;
-        if (a == "--help") {
-            usage(stdout);
-            return 0;
-        } else if (a == "--id" && has) {
-            id = argv[++i];
-        } else if (a == "--host" && has) {
-            host = argv[++i];
-        } else if (a == "--port" && has && nl_parse_u64(argv[i + 1], 0, 65535, &port, err, sizeof err) == 0) {
-            i++;
-        } else if (a == "--join" && has) {
-            joins.push_back(argv[++i]);
-        } else if (a == "--probe-interval" && has && nl_parse_u64(argv[i + 1], 10, 600000, &v, err, sizeof err) == 0) {
-            cfg.probe_interval_ms = v;
-            i++;
-        } else if (a == "--probe-timeout" && has && nl_parse_u64(argv[i + 1], 1, 600000, &v, err, sizeof err) == 0) {
-            cfg.probe_timeout_ms = v;
-            i++;
-        } else if (a == "--suspicion-mult" && has && nl_parse_u64(argv[i + 1], 1, 100, &v, err, sizeof err) == 0) {
-            cfg.suspicion_multiplier = (int)v;
-            i++;
-        } else if (a == "--seed" && has && nl_parse_u64(argv[i + 1], 0, UINT64_MAX, &v, err, sizeof err) == 0) {
-            cfg.seed = v;
-            i++;
-        } else if (a == "--meta" && has && strchr(argv[i + 1], '=')) {
-            std::string kv = argv[++i];
-            meta.emplace_back(kv.substr(0, kv.find('=')), kv.substr(kv.find('=') + 1));
-        } else {
-            fprintf(stderr, "gossip_node: bad or incomplete argument '%s'\n", argv[i]);
-            usage(stderr);
-            return 2;
-        }
+    uint64_t probe_interval = cfg.probe_interval_ms, probe_timeout = cfg.probe_timeout_ms,
+             suspicion = (uint64_t)cfg.suspicion_multiplier, seed = cfg.seed;
+    std::vector<std::string> metas;
+    const nl_opt opts[] = {
+        {"id", NL_OPT_STRING, &id},
+        {"host", NL_OPT_STRING, &host},
+        {"port", NL_OPT_U64, &port, 0, 65535},
+        {"join", NL_OPT_LIST, &joins},
+        {"probe-interval", NL_OPT_U64, &probe_interval, 10, 600000},
+        {"probe-timeout", NL_OPT_U64, &probe_timeout, 1, 600000},
+        {"suspicion-mult", NL_OPT_U64, &suspicion, 1, 100},
+        {"seed", NL_OPT_U64, &seed},
+        {"meta", NL_OPT_LIST, &metas},
+    };
+    int rc = nl_opt_parse(argc, argv, "gossip_node", USAGE, opts, sizeof opts / sizeof opts[0], nullptr);
+    if (rc != NL_OPT_OK) return rc == NL_OPT_HELP ? 0 : 2;
+    cfg.probe_interval_ms = probe_interval;
+    cfg.probe_timeout_ms = probe_timeout;
+    cfg.suspicion_multiplier = (int)suspicion;
+    cfg.seed = seed;
+    for (const std::string &kv : metas) {
+        size_t eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) return nl_opt_fail("gossip_node", "meta", USAGE, "expects KEY=VALUE");
+        meta.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
     }
-    if (!id || !*id) {
-        fprintf(stderr, "gossip_node: --id is required\n");
-        usage(stderr);
-        return 2;
-    }
+    if (!id) return nl_opt_fail("gossip_node", "id", USAGE, "is required");
     if (cfg.probe_timeout_ms >= cfg.probe_interval_ms) {
-        fprintf(stderr, "gossip_node: --probe-timeout must be shorter than --probe-interval\n");
-        return 2;
+        return nl_opt_fail("gossip_node", "probe-timeout", USAGE, "must be shorter than --probe-interval");
     }
     for (const std::string &j : joins) {
         sockaddr_in sa;
         if (!parse_addr(j, &sa)) {
-            fprintf(stderr, "gossip_node: --join '%s' is not an IPv4 HOST:PORT\n", j.c_str());
-            return 2;
+            return nl_opt_fail("gossip_node", "join", USAGE, ("'" + j + "' is not an IPv4 HOST:PORT").c_str());
         }
     }
     if (nl_shutdown_init(err, sizeof err) != 0) {

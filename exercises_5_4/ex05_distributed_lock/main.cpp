@@ -1,6 +1,7 @@
 // main.cpp — lock_demo: drives a lock service from commands on stdin with a virtual clock, so a
 // student can watch leases expire, tokens grow and waiters get the lock without waiting for real.
 #include "distributed_lock.h"
+#include "nl_opt.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -12,14 +13,12 @@
 static uint64_t virtual_now;
 static uint64_t virtual_clock(void *) { return virtual_now; }
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: lock_demo [--max-lease MS] [--default-lease MS]\n"
-               "commands on stdin, one per line (time is virtual and starts at 0):\n"
-               "  acquire LOCK CLIENT [LEASE_MS] [wait]   release LOCK CLIENT TOKEN\n"
-               "  renew LOCK CLIENT TOKEN [MS]            valid LOCK TOKEN\n"
-               "  advance MS     tick     list     help\n");
-}
+static const char USAGE[] =
+    "usage: lock_demo [--max-lease MS] [--default-lease MS]\n"
+    "commands on stdin, one per line (time is virtual and starts at 0):\n"
+    "  acquire LOCK CLIENT [LEASE_MS] [wait]   release LOCK CLIENT TOKEN\n"
+    "  renew LOCK CLIENT TOKEN [MS]            valid LOCK TOKEN\n"
+    "  advance MS     tick     list     help\n";
 
 static void print_events(const std::vector<dlock_event> &evs)
 {
@@ -35,20 +34,15 @@ int main(int argc, char **argv)
     dlock_config cfg;
     dlock_config_default(&cfg);
     cfg.clock = {virtual_clock, nullptr};
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--max-lease") && i + 1 < argc) {
-            cfg.max_lease_ms = strtoull(argv[++i], nullptr, 10);
-        } else if (!strcmp(argv[i], "--default-lease") && i + 1 < argc) {
-            cfg.default_lease_ms = strtoull(argv[++i], nullptr, 10);
-        } else {
-            fprintf(stderr, "lock_demo: unknown argument '%s'\n", argv[i]);
-            usage(stderr);
-            return 2;
-        }
-    }
+    uint64_t v0 = cfg.max_lease_ms, v1 = cfg.default_lease_ms;
+    const nl_opt opts[] = {
+        {"max-lease", NL_OPT_U64, &v0, 1, 86400000},
+        {"default-lease", NL_OPT_U64, &v1, 1, 86400000},
+    };
+    int prc = nl_opt_parse(argc, argv, "lock_demo", USAGE, opts, sizeof opts / sizeof opts[0], nullptr);
+    if (prc != NL_OPT_OK) return prc == NL_OPT_HELP ? 0 : 2;
+    cfg.max_lease_ms = v0;
+    cfg.default_lease_ms = v1;
     dlock_service *svc = dlock_new(&cfg);
     std::string line;
     while (std::getline(std::cin, line)) {
@@ -95,7 +89,7 @@ int main(int argc, char **argv)
                 printf("lock %s holder=%s token=%llu expires_at=%llu\n", i.lock_id.c_str(), i.holder.c_str(),
                        (unsigned long long)i.token, (unsigned long long)i.expires_at_ms);
         } else if (cmd == "help") {
-            usage(stdout);
+            fputs(USAGE, stdout);
         } else {
             printf("error: cannot parse '%s' (try 'help')\n", line.c_str());
         }

@@ -1,6 +1,7 @@
 // main.cpp — broker_demo: a message broker driven by commands on stdin with a virtual clock, to watch
 // key partitioning, group assignment, rebalancing and redelivery after the ack timeout.
 #include "message_broker.h"
+#include "nl_opt.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -14,38 +15,31 @@ static uint64_t virtual_clock(void *) { return virtual_now; }
 
 enum : unsigned { DEMO_MAX_PARTITIONS = 1024 };
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: broker_demo [--ack-timeout MS] [--max-unacked N]\n"
-               "commands on stdin (time is virtual, starts at 0):\n"
-               "  topic NAME PARTITIONS [RETENTION_MS]     join GROUP CONSUMER TOPIC[,TOPIC...] [amo|alo]\n"
-               "  leave GROUP CONSUMER                     assign GROUP CONSUMER\n"
-               "  pub TOPIC KEY|- PAYLOAD                  poll GROUP CONSUMER MAX\n"
-               "  ack GROUP CONSUMER TOPIC PARTITION OFFSET\n"
-               "  seek GROUP CONSUMER TOPIC PARTITION OFFSET|begin|end\n"
-               "  advance MS     cleanup     stats     help\n"
-               "PARTITIONS is 0..1024 here (0: the broker's default).\n");
-}
+static const char USAGE[] =
+    "usage: broker_demo [--ack-timeout MS] [--max-unacked N]\n"
+    "commands on stdin (time is virtual, starts at 0):\n"
+    "  topic NAME PARTITIONS [RETENTION_MS]     join GROUP CONSUMER TOPIC[,TOPIC...] [amo|alo]\n"
+    "  leave GROUP CONSUMER                     assign GROUP CONSUMER\n"
+    "  pub TOPIC KEY|- PAYLOAD                  poll GROUP CONSUMER MAX\n"
+    "  ack GROUP CONSUMER TOPIC PARTITION OFFSET\n"
+    "  seek GROUP CONSUMER TOPIC PARTITION OFFSET|begin|end\n"
+    "  advance MS     cleanup     stats     help\n"
+    "PARTITIONS is 0..1024 here (0: the broker's default).\n";
 
 int main(int argc, char **argv)
 {
     mb_config cfg;
     mb_config_default(&cfg);
     cfg.clock = {virtual_clock, nullptr};
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--ack-timeout") && i + 1 < argc) {
-            cfg.ack_timeout_ms = strtoull(argv[++i], nullptr, 10);
-        } else if (!strcmp(argv[i], "--max-unacked") && i + 1 < argc) {
-            cfg.max_unacked_messages = strtoull(argv[++i], nullptr, 10);
-        } else {
-            fprintf(stderr, "broker_demo: unknown argument '%s'\n", argv[i]);
-            usage(stderr);
-            return 2;
-        }
-    }
+    uint64_t v0 = cfg.ack_timeout_ms, v1 = cfg.max_unacked_messages;
+    const nl_opt opts[] = {
+        {"ack-timeout", NL_OPT_U64, &v0, 1, 86400000},
+        {"max-unacked", NL_OPT_U64, &v1, 1, 1000000},
+    };
+    int prc = nl_opt_parse(argc, argv, "broker_demo", USAGE, opts, sizeof opts / sizeof opts[0], nullptr);
+    if (prc != NL_OPT_OK) return prc == NL_OPT_HELP ? 0 : 2;
+    cfg.ack_timeout_ms = v0;
+    cfg.max_unacked_messages = v1;
     mb_broker *b = mb_new(&cfg);
     std::string line;
     while (std::getline(std::cin, line)) {
@@ -109,7 +103,7 @@ int main(int argc, char **argv)
             printf("messages=%llu topics=%zu partitions=%zu groups=%zu\n", (unsigned long long)s.total_messages,
                    s.total_topics, s.total_partitions, s.total_consumer_groups);
         } else if (cmd == "help") {
-            usage(stdout);
+            fputs(USAGE, stdout);
         } else {
             printf("error: cannot parse '%s' (try 'help')\n", line.c_str());
         }

@@ -1,6 +1,7 @@
 // main.cpp — trace_demo: a request crosses two "services" in one process through a header map
 // (inject on one side, extract on the other); spans go to a JSON-lines file, one object per span.
 #include "tracing_context.h"
+#include "nl_opt.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -19,41 +20,27 @@ static void map_set(void *ctx, const char *key, const char *value)
     (*(std::map<std::string, std::string> *)ctx)[key] = value;
 }
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: trace_demo --out FILE [--requests N] [--ratio R] [--seed N]\n"
-               "  runs N requests frontend -> backend, propagating W3C traceparent and baggage\n"
-               "  through a header map, and writes every sampled span as one JSON line to FILE.\n");
-}
+static const char USAGE[] =
+    "usage: trace_demo --out FILE [--requests N] [--ratio R] [--seed N]\n"
+    "  runs N requests frontend -> backend, propagating W3C traceparent and baggage\n"
+    "  through a header map, and writes every sampled span as one JSON line to FILE.\n";
 
 int main(int argc, char **argv)
 {
     const char *out = nullptr;
-    int requests = 1;
+    uint64_t nreq = 1;
     double ratio = 1.0;
     uint64_t seed = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-            out = argv[++i];
-        } else if (!strcmp(argv[i], "--requests") && i + 1 < argc) {
-            requests = atoi(argv[++i]);
-        } else if (!strcmp(argv[i], "--ratio") && i + 1 < argc) {
-            ratio = atof(argv[++i]);
-        } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
-            seed = strtoull(argv[++i], nullptr, 10);
-        } else {
-            fprintf(stderr, "trace_demo: unknown argument '%s'\n", argv[i]);
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (!out || requests < 1) {
-        usage(stderr);
-        return 2;
-    }
+    const nl_opt opts[] = {
+        {"out", NL_OPT_STRING, &out},
+        {"requests", NL_OPT_U64, &nreq, 1, 1000000},
+        {"ratio", NL_OPT_DOUBLE, &ratio, 0, 0, 0.0, 1.0},
+        {"seed", NL_OPT_U64, &seed},
+    };
+    int rc = nl_opt_parse(argc, argv, "trace_demo", USAGE, opts, sizeof opts / sizeof opts[0], nullptr);
+    if (rc != NL_OPT_OK) return rc == NL_OPT_HELP ? 0 : 2;
+    if (!out) return nl_opt_fail("trace_demo", "out", USAGE, "is required");
+    int requests = (int)nreq;
     std::string err;
     tc_file_exporter *fe = tc_file_exporter_open(out, "demo", &err);
     if (!fe) {

@@ -1,6 +1,7 @@
 // main.cpp — registry_demo: drives a registry from commands on stdin, on a virtual clock, and
 // prints every response (given to students, not graded).
 #include "service_registry.h"
+#include "nl_opt.h"
 
 #include <getopt.h>
 
@@ -14,17 +15,14 @@
 static uint64_t virtual_ms = 0;
 static uint64_t virtual_now(void *) { return virtual_ms; }
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: registry_demo [--min-ttl S] [--help]\n"
-            "Reads commands on stdin, one per line, against a registry on a virtual clock:\n"
-            "  put KEY VALUE [LEASE]      get KEY [prefix] [rev=N] [limit=N]   del KEY [prefix]\n"
-            "  grant TTL [ID]             revoke ID      keepalive ID      lease ID\n"
-            "  watch KEY [prefix] [from=N]   events     (prints what the watches received)\n"
-            "  compact REV                advance MS     rev\n"
-            "  register ID NAME NS ADDR PORT [TTL]      discover NAME NS [TAG...]   deregister ID NS\n");
-}
+static const char USAGE[] =
+    "usage: registry_demo [--min-ttl S] [--help]\n"
+    "Reads commands on stdin, one per line, against a registry on a virtual clock:\n"
+    "  put KEY VALUE [LEASE]      get KEY [prefix] [rev=N] [limit=N]   del KEY [prefix]\n"
+    "  grant TTL [ID]             revoke ID      keepalive ID      lease ID\n"
+    "  watch KEY [prefix] [from=N]   events     (prints what the watches received)\n"
+    "  compact REV                advance MS     rev\n"
+    "  register ID NAME NS ADDR PORT [TTL]      discover NAME NS [TAG...]   deregister ID NS\n";
 
 static void print_kv(const reg_kv &kv)
 {
@@ -42,15 +40,11 @@ int main(int argc, char **argv)
 {
     reg_config cfg;
     reg_config_default(&cfg);
-    static const struct option opts[] = {{"min-ttl", required_argument, nullptr, 't'}, {"help", no_argument, nullptr, 'h'}, {}};
-    int c;
-    while ((c = getopt_long(argc, argv, "t:h", opts, nullptr)) != -1) {
-        if (c == 't') cfg.min_lease_ttl_s = atoll(optarg);
-        else {
-            usage(c == 'h' ? stdout : stderr);
-            return c == 'h' ? 0 : 2;
-        }
-    }
+    uint64_t min_ttl = (uint64_t)cfg.min_lease_ttl_s;
+    const nl_opt opts[] = {{"min-ttl", NL_OPT_U64, &min_ttl, 1, 86400, 0, 0, nullptr, 't'}};
+    int rc = nl_opt_parse(argc, argv, "registry_demo", USAGE, opts, 1, nullptr);
+    if (rc != NL_OPT_OK) return rc == NL_OPT_HELP ? 0 : 2;
+    cfg.min_lease_ttl_s = (decltype(cfg.min_lease_ttl_s))min_ttl;
     setvbuf(stdout, nullptr, _IOLBF, 0);
     cfg.clock = reg_clock{virtual_now, nullptr};
     service_registry *r = reg_new(&cfg);

@@ -136,6 +136,19 @@ int tc_teardown(void **state);                       // after every test: short 
     X(test_diff_finds_and_shrinks)                       \
     X(test_diff_replay_points_at_first_difference)
 
+// every program's command line (test_args.cpp)
+#define TC_ARGS_TESTS(X)                                 \
+    X(test_args_echo_server)                             \
+    X(test_args_chat_server)                             \
+    X(test_args_ws_server)                               \
+    X(test_args_booking)                                 \
+    X(test_args_vclock)                                  \
+    X(test_args_ring)                                    \
+    X(test_args_crdt_demo)                               \
+    X(test_args_gossip_node)                             \
+    X(test_args_stdin_demos)                             \
+    X(test_args_trace_demo)
+
 TC_SOCKET_TESTS(TC_DECLARE)
 TC_LINEREADER_TESTS(TC_DECLARE)
 TC_OUTBUF_TESTS(TC_DECLARE)
@@ -145,3 +158,4 @@ TC_CRYPTO_TESTS(TC_DECLARE)
 TC_JSON_TESTS(TC_DECLARE)
 TC_MISC_TESTS(TC_DECLARE)
 TC_SUPPORT_TESTS(TC_DECLARE)
+TC_ARGS_TESTS(TC_DECLARE)

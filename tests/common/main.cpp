@@ -17,6 +17,7 @@ static const struct CMUnitTest tests[] = {
     TC_JSON_TESTS(TC_ENTRY)
     TC_MISC_TESTS(TC_ENTRY)
     TC_SUPPORT_TESTS(TC_ENTRY)
+    TC_ARGS_TESTS(TC_ENTRY)
 };
 
 NL_TEST_MAIN("common", tests)
