@@ -17,6 +17,14 @@ int nl_opt_fail(const char *prog, const char *name, const char *usage, const cha
     return NL_OPT_ERROR;
 }
 
+bool nl_opt_value(const char *prog, const char *name, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char err[160];
+    if (nl_parse_u64(arg, min, max, out, err, sizeof err) == 0) return true;
+    fprintf(stderr, "%s: --%s: %s (see --help)\n", prog, name, err);
+    return false;
+}
+
 static int set_value(const char *prog, const char *usage, const nl_opt *o, const char *arg)
 {
     char err[160];

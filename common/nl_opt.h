@@ -37,3 +37,7 @@ int nl_opt_parse(int argc, char **argv, const char *prog, const char *usage, con
 // For checks across options after parsing: prints "PROG: --NAME: why" and the usage text on stderr,
 // returns NL_OPT_ERROR (2).
 int nl_opt_fail(const char *prog, const char *name, const char *usage, const char *why);
+
+// For a program that keeps its own getopt_long switch: checks one value (decimal, in [min, max]);
+// false after printing "PROG: --NAME: why (see --help)" on stderr (the caller exits with status 2).
+bool nl_opt_value(const char *prog, const char *name, const char *arg, uint64_t min, uint64_t max, uint64_t *out);

@@ -3,6 +3,7 @@
 //   tonic_users --serve PORT [--token T] [--max-message N]
 //   tonic_users --connect HOST:PORT [--token T] [--request-id R] [--timeout MS] --get ID
 //   tonic_users --connect HOST:PORT [...] --create NAME --email EMAIL
+#include "nl_opt.h"
 #include "tonic_grpc.h"
 
 #include <csignal>
@@ -65,14 +66,24 @@ int main(int argc, char **argv)
     int port = -1, timeout_ms = 0, c;
     size_t max_message = 0;
     setvbuf(stdout, nullptr, _IOLBF, 0);
+    uint64_t v = 0;
     while ((c = getopt_long(argc, argv, "h", opts, nullptr)) != -1) {
         switch (c) {
-        case 's': port = atoi(optarg); break;
+        case 's':
+            if (!nl_opt_value("tonic_users", "serve", optarg, 0, 65535, &v)) return 2;
+            port = (int)v;
+            break;
         case 'c': endpoint = optarg; break;
         case 't': token = optarg; break;
-        case 'm': max_message = strtoul(optarg, nullptr, 10); break;
+        case 'm':
+            if (!nl_opt_value("tonic_users", "max-message", optarg, 1, 1u << 30, &v)) return 2;
+            max_message = (size_t)v;
+            break;
         case 'r': request_id = optarg; break;
-        case 'T': timeout_ms = atoi(optarg); break;
+        case 'T':
+            if (!nl_opt_value("tonic_users", "timeout", optarg, 1, 3600000, &v)) return 2;
+            timeout_ms = (int)v;
+            break;
         case 'g': get = optarg; break;
         case 'n': name = optarg; break;
         case 'e': email = optarg; break;

@@ -1,6 +1,7 @@
 // main.cpp — dist_tx_demo: runs one 2PC or 3PC transaction among real log files on a virtual
 // clock, kills a node at a crash point you choose, restarts it from its log, and prints every
 // message and the final state of each node. Given to students; not graded.
+#include "nl_opt.h"
 #include "dist_tx.h"
 
 #include <cerrno>
@@ -121,6 +122,7 @@ int main(int argc, char **argv)
                                   {"until", required_argument, nullptr, 'u'},    {"list-points", no_argument, nullptr, 'l'},
                                   {"help", no_argument, nullptr, 'h'},           {nullptr, 0, nullptr, 0}};
     int o;
+    uint64_t v = 0;
     while ((o = getopt_long(argc, argv, "p:n:c:r:v:d:u:lh", opts, nullptr)) != -1) {
         switch (o) {
         case 'p':
@@ -133,17 +135,29 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'n': d.n = atoi(optarg); break;
+        case 'n':
+            if (!nl_opt_value("dist_tx_demo", "participants", optarg, 1, 16, &v)) return 2;
+            d.n = (int)v;
+            break;
         case 'c':
             if (sscanf(optarg, "%d:%d", &d.crash_node, &d.crash_k) != 2) {
                 fprintf(stderr, "dist_tx_demo: --crash wants NODE:K, e.g. 0:5\n");
                 return 2;
             }
             break;
-        case 'r': d.restart_after = strtoull(optarg, nullptr, 10); break;
-        case 'v': d.no_vote = atoi(optarg); break;
+        case 'r':
+            if (!nl_opt_value("dist_tx_demo", "restart-after", optarg, 0, 86400000, &v)) return 2;
+            d.restart_after = v;
+            break;
+        case 'v':
+            if (!nl_opt_value("dist_tx_demo", "no-vote", optarg, 0, 16, &v)) return 2;
+            d.no_vote = (int)v;
+            break;
         case 'd': d.dir = optarg; break;
-        case 'u': d.until = strtoull(optarg, nullptr, 10); break;
+        case 'u':
+            if (!nl_opt_value("dist_tx_demo", "until", optarg, 0, 86400000, &v)) return 2;
+            d.until = v;
+            break;
         case 'l': d.list_points = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;

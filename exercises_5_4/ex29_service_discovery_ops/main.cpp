@@ -1,6 +1,7 @@
 // main.cpp — sdctl, the EX29 demo (given, not graded): one discovery operation against real daemons.
 //   sdctl --etcd 127.0.0.1:2379 put /services/web/10.0.0.1:80 10.0.0.1:80
 //   sdctl --etcd 127.0.0.1:2379 --zk 127.0.0.1:2181 --dns 127.0.0.1:5353 --domain service.local discover web
+#include "nl_opt.h"
 #include "service_discovery.h"
 
 #include <getopt.h>
@@ -34,13 +35,17 @@ int main(int argc, char **argv)
                                    {"timeout", required_argument, nullptr, 't'}, {"help", no_argument, nullptr, 'h'},
                                    {nullptr, 0, nullptr, 0}};
     int c;
+    uint64_t v = 0;
     while ((c = getopt_long(argc, argv, "e:z:d:D:t:h", longs, nullptr)) != -1) {
         switch (c) {
         case 'e': etcd = optarg; break;
         case 'z': zk = optarg; break;
         case 'd': dns = optarg; break;
         case 'D': domain = optarg; break;
-        case 't': timeout = atoi(optarg); break;
+        case 't':
+            if (!nl_opt_value("sdctl", "timeout", optarg, 1, 600000, &v)) return 2;
+            timeout = (int)v;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
