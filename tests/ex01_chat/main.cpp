@@ -21,6 +21,7 @@ void test_disconnect_cleanup(void **);
 void test_max_clients(void **);
 void test_wire_diff(void **);
 void test_limits_smallest(void **);
+void test_name_characters(void **);
 void test_bonus_history_replay(void **);
 void test_bonus_rate_limit(void **);
 void test_bonus_whisper(void **);
@@ -47,6 +48,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_max_clients),
     cmocka_unit_test(test_wire_diff),
     cmocka_unit_test(test_limits_smallest),
+    cmocka_unit_test(test_name_characters),
     cmocka_unit_test(test_bonus_history_replay),
     cmocka_unit_test(test_bonus_rate_limit),
     cmocka_unit_test(test_bonus_whisper),

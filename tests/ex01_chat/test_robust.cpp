@@ -232,3 +232,34 @@ CHAT_TEST(test_limits_smallest)
     if (!nl_tc_wait_eof(c, CH_WAIT_MS)) fail_msg("the server kept the connection after a 65-byte line (--max-line 64)");
     ch_stop(s);
 }
+
+// R3, R4: each character class of a name at its edges. Nicks take A-Z a-z 0-9 _ - (the first and
+// last character of each range included, the neighbours outside it refused), rooms also . and #;
+// "User<digits>" is reserved whatever the digits, "User" alone or with a non-digit is a nick.
+CHAT_TEST(test_name_characters)
+{
+    nl_server *s = ch_start(backend);
+    int c = ch_connect(s);
+    ch_nick(c, "azAZ09_-");
+    for (const char *bad : {"a`", "a{", "a@", "a[", "a/", "a:", "a.", "a#", "a b"}) {
+        ch_send(c, ch_json("{s:s, s:s}", "type", "nick", "name", bad));
+        ch_expect_error(c, "Invalid nick");
+    }
+    for (const char *reserved : {"User0", "User10", "User9"}) {
+        ch_send(c, ch_json("{s:s, s:s}", "type", "nick", "name", reserved));
+        ch_expect_error(c, "Nick reserved for default names");
+    }
+    ch_nick(c, "User");
+    ch_nick(c, "User1x");
+    ch_nick(c, "Userz");
+    ch_join(c, "zZ.#09aA_-");
+    for (const char *bad : {"r`", "r{", "r@", "r[", "r/", "r:", "r,", "r$"}) {
+        ch_send(c, ch_json("{s:s, s:s}", "type", "join", "room", bad));
+        ch_expect_error(c, "Invalid room name");
+    }
+    ch_msg m;
+    ch_send(c, "{\"type\":\"list_rooms\"}");
+    ch_expect(c, "rooms", &m);
+    EXPECT_LIST(m, "list", "[zZ.#09aA_-]");
+    ch_stop(s);
+}
