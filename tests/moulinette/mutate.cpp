@@ -37,7 +37,7 @@ struct op_mutant {
 
 struct equivalent {
     std::string file, op, why;
-    int line = 0;
+    int line = 0, col = 0;   // col 0: every column of the line
     bool used = false;
 };
 
@@ -130,6 +130,8 @@ int load_equivalents(const mt_spec &spec, std::vector<equivalent> *out, std::str
         eq.line = (int)json_integer_value(l);
         eq.op = json_string_value(o);
         eq.why = json_string_value(w);
+        json_t *c = json_object_get(e, "col");
+        if (json_is_integer(c)) eq.col = (int)json_integer_value(c);
         out->push_back(eq);
     }
     json_decref(j);
@@ -440,7 +442,7 @@ int mt_cmd_mutate(const mt_options &opt, const std::string &id_in, const mt_muta
         m.minus = line_of(src, m.start);
         m.plus = line_of(mutated, m.start);
         for (equivalent &e : eqs)
-            if (e.file == m.file && e.line == m.line && e.op == m.op) {
+            if (e.file == m.file && e.line == m.line && e.op == m.op && (e.col == 0 || e.col == m.col)) {
                 m.status = "equivalent";
                 m.why_equivalent = e.why;
                 e.used = true;
