@@ -16,7 +16,8 @@
     X(test_lower_term_append_refused) X(test_append_current_term_makes_follower)                       \
     X(test_follower_commit_never_decreases) X(test_restart_reapplies_from_one) X(test_propose_only_on_leader) \
     X(test_heartbeat_to_every_peer) X(test_invalid_replies_ignored) X(test_differential_random_inputs) \
-    X(test_next_index_bounds)
+    X(test_next_index_bounds) X(test_config_edges) X(test_single_node_cluster) X(test_timeouts_per_node_and_seed) \
+    X(test_election_timer_rearmed) X(test_replies_answered_at_once) X(test_conflict_hints_exact)
 
 #define DECLARE(name) void name(void **);
 RAFT_TESTS(DECLARE)
