@@ -660,6 +660,40 @@ static void test_init_resets_used_structs(void **)
     NL_EXPECT_EQ_INT(m.clock, 0, "map clock after lwwmap_init of a used map");
 }
 
+// The clock fields the README fixes: lww_merge raises a register's clock to the larger of both
+// (R6), orset_init of a used set starts its tags again at (1, replica) (R7, R15), lwwmap_insert
+// stamps (clock + 1, replica) (R10).
+static void test_clock_fields_exact(void **)
+{
+    LwwRegister a, b;
+    lww_init(&a, "A"), lww_init(&b, "B");
+    lww_set(&a, "x"), lww_set(&a, "y"), lww_set(&a, "z");
+    lww_merge(&b, &a);
+    NL_EXPECT_EQ_INT(b.clock, 3, "clock of a fresh register B after merging A, which wrote 3 times");
+    NL_EXPECT_TRUE(b.ts.time == 3 && b.ts.replica == "A", "timestamp of B after merging A's third write");
+    lww_merge(&a, &b);
+    NL_EXPECT_EQ_INT(a.clock, 3, "clock of A after merging B (which saw only A's writes)");
+    OrSet s;
+    orset_init(&s, "A");
+    orset_insert(&s, "x"), orset_insert(&s, "y");
+    orset_init(&s, "B");
+    NL_EXPECT_EQ_INT(s.clock, 0, "OrSet clock after orset_init of a used set");
+    orset_insert(&s, "x");
+    NL_EXPECT_TRUE(s.elements.size() == 1 && s.elements.begin()->second.time == 1 && s.elements.begin()->second.replica == "B",
+                   "the first insert after orset_init(B) of a used set is tagged (1, B)");
+    LwwMap m;
+    lwwmap_init(&m, "A");
+    lwwmap_insert(&m, "k", "v");
+    NL_EXPECT_EQ_INT(m.clock, 1, "map clock after the first lwwmap_insert");
+    NL_EXPECT_TRUE(m.entries.count("k") && m.entries.at("k").ts.time == 1 && m.entries.at("k").ts.replica == "A",
+                   "the first lwwmap_insert of map A is stamped (1, A)");
+    lwwmap_insert(&m, "j", "w");
+    NL_EXPECT_TRUE(m.entries.count("j") && m.entries.at("j").ts.time == 2, "the second lwwmap_insert is stamped (2, A)");
+    lwwmap_remove(&m, "k");
+    NL_EXPECT_TRUE(m.entries.at("k").ts.time == 3 && !m.entries.at("k").has_value, "lwwmap_remove after two inserts writes a tombstone at (3, A)");
+    NL_EXPECT_EQ_INT(m.clock, 3, "map clock after two inserts and a remove");
+}
+
 void test_differential_random_histories(void **);
 
 static const struct CMUnitTest tests[] = {
@@ -691,6 +725,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_lwwmap_empty_value_and_double_remove),
     cmocka_unit_test(test_differential_random_histories),
     cmocka_unit_test(test_init_resets_used_structs),
+    cmocka_unit_test(test_clock_fields_exact),
 };
 
 NL_TEST_MAIN("exercises_5_4/ex03_crdt_registry", tests)
