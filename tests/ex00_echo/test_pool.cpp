@@ -28,6 +28,14 @@ void test_pool_bound(void **)
     et_close(c[0]);
     et_expect(c[3], "ECHO: WAITING 3");
     et_stop_ok();
+    // The largest pool and queue the README allows (--pool 256, --queue 1024) are accepted and serve.
+    et_start({"--pool", "256", "--queue", "1024"});
+    int big = et_connect();
+    et_send(big, "largest pool\n");
+    et_expect(big, "ECHO: LARGEST POOL", "with --pool 256 --queue 1024 (the limits)");
+    threads = nl_proc_threads(et_srv.pid);
+    if (threads > 256 + 2) fail_msg("--pool 256 runs %d threads (at most 258 expected)", threads);
+    et_stop_ok();
 }
 
 // A connection that finds the queue full gets "BUSY\n" and is closed; queued ones are served later.
