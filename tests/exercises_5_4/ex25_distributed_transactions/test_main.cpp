@@ -51,6 +51,13 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_saga_rebuild_filters),
     cmocka_unit_test(test_saga_bad_arguments),
     cmocka_unit_test(test_diff_random_schedules),
+    cmocka_unit_test(test_open_io_errors),
+    cmocka_unit_test(test_fsync_failure),
+    cmocka_unit_test(test_crash_during_recovery),
+    cmocka_unit_test(test_bad_ids_and_records),
+    cmocka_unit_test(test_names_out_of_range),
+    cmocka_unit_test(test_3pc_coordinator_replied_waits),
+    cmocka_unit_test(test_3pc_backup_new_round_at_once),
 };
 
 NL_TEST_MAIN("ex25_distributed_transactions", tests)

@@ -23,8 +23,14 @@ static void note_sync(int fd)
         g_synced[(uint64_t)st.st_ino] = (uint64_t)st.st_size;
 }
 
+int g_fsync_fail = 0;
+
 extern "C" int fsync(int fd)
 {
+    if (g_fsync_fail) {
+        errno = g_fsync_fail;
+        return -1;
+    }
     int rc = (int)syscall(SYS_fsync, fd);
     if (rc == 0)
         note_sync(fd);
@@ -33,6 +39,10 @@ extern "C" int fsync(int fd)
 
 extern "C" int fdatasync(int fd)
 {
+    if (g_fsync_fail) {
+        errno = g_fsync_fail;
+        return -1;
+    }
     int rc = (int)syscall(SYS_fdatasync, fd);
     if (rc == 0)
         note_sync(fd);

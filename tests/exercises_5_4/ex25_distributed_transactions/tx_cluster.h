@@ -12,6 +12,8 @@
 
 // What fsync/fdatasync made durable: bytes of each file (by inode) at its last fsync.
 uint64_t synced_bytes(const char *path);
+// When not 0, every fsync/fdatasync fails with this errno (a disk that reports a write error).
+extern int g_fsync_fail;
 // Records of a log file as they are on disk (our own reader, not the submission's).
 std::vector<std::string> disk_records(const char *path);
 // Makes a fresh folder under the test's working folder; returns its path.

@@ -58,3 +58,11 @@ void test_saga_crash_every_point(void **);
 void test_saga_rebuild_filters(void **);
 void test_saga_bad_arguments(void **);
 void test_diff_random_schedules(void **);
+// test_errors.cpp
+void test_open_io_errors(void **);
+void test_fsync_failure(void **);
+void test_crash_during_recovery(void **);
+void test_bad_ids_and_records(void **);
+void test_names_out_of_range(void **);
+void test_3pc_coordinator_replied_waits(void **);
+void test_3pc_backup_new_round_at_once(void **);
