@@ -86,7 +86,8 @@ int main(int argc, char **argv)
         case 't':
         case 's':
             if (!number(optarg, 3600000, &v) || v == 0) {
-                fprintf(stderr, "raft_kv: -%c wants a positive number, got '%s'\n", c, optarg);
+                fprintf(stderr, "raft_kv: --%s wants a number 1..3600000, got '%s'\n",
+                        c == 'e' ? "election-ms" : c == 't' ? "heartbeat-ms" : "snapshot-every", optarg);
                 return 2;
             }
             if (c == 'e')

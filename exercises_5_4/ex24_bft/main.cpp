@@ -88,7 +88,8 @@ int main(int argc, char **argv)
         default: usage(stderr); return 2;
         }
         if (!ok) {
-            fprintf(stderr, "bft_sim: bad value '%s' (see --help)\n", optarg);
+            const char *name = ch == 's' ? "seed" : ch == 'n' ? "schedules" : "steps";
+            fprintf(stderr, "bft_sim: bad value '%s' for --%s (see --help)\n", optarg, name);
             return 2;
         }
     }

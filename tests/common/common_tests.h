@@ -147,7 +147,11 @@ int tc_teardown(void **state);                       // after every test: short 
     X(test_args_crdt_demo)                               \
     X(test_args_gossip_node)                             \
     X(test_args_stdin_demos)                             \
-    X(test_args_trace_demo)
+    X(test_args_trace_demo)                              \
+    X(test_args_simulators)                              \
+    X(test_args_raft_kv)                                 \
+    X(test_args_grpc_programs)                           \
+    X(test_args_sdctl)
 
 TC_SOCKET_TESTS(TC_DECLARE)
 TC_LINEREADER_TESTS(TC_DECLARE)

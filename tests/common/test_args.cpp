@@ -100,3 +100,48 @@ void test_args_trace_demo(void **)
     nl_expect_bad_args("trace_demo", {"--out", "/dev/null", "--requests", "0"}, "--requests");
     nl_expect_bad_args("trace_demo", {"--out", "/dev/null", "--seed", "x"}, "--seed");
 }
+
+void test_args_simulators(void **)
+{
+    nl_expect_help("raft_sim");
+    nl_expect_bad_args("raft_sim", {"--seed", "x"}, "--seed");
+    nl_expect_bad_args("raft_sim", {"--seed"}, "--seed");
+    nl_expect_help("paxos_sim");
+    nl_expect_bad_args("paxos_sim", {"--nodes", "10"}, "--nodes");
+    nl_expect_bad_args("paxos_sim", {"--drop", "2"}, "--drop");
+    nl_expect_help("bft_sim");
+    nl_expect_bad_args("bft_sim", {"--steps", "0"}, "--steps");
+    nl_expect_bad_args("bft_sim", {"--schedules", "x"}, "--schedules");
+    nl_expect_help("raft_deep_sim");
+    nl_expect_bad_args("raft_deep_sim", {"--slots", "x"}, "--slots");
+    nl_expect_help("dist_tx_demo");
+    nl_expect_bad_args("dist_tx_demo", {"--participants", "17"}, "--participants");
+    nl_expect_bad_args("dist_tx_demo", {"--protocol", "4pc"}, "--protocol");
+    nl_expect_bad_args("dist_tx_demo", {"--until", "-1"}, "--until");
+}
+
+void test_args_raft_kv(void **)
+{
+    nl_expect_help("raft_kv");
+    nl_expect_bad_args("raft_kv", {"--id", "0", "--port", "{PORT}"}, "--id");
+    nl_expect_bad_args("raft_kv", {"--id", "1", "--port", "70000"}, "--port");
+    nl_expect_bad_args("raft_kv", {"--id", "1", "--port", "{PORT}", "--election-ms", "0"}, "--election-ms");
+}
+
+void test_args_grpc_programs(void **)
+{
+    nl_expect_help("grpc_tasks");
+    nl_expect_bad_args("grpc_tasks", {"--port", "x"}, "--port");
+    nl_expect_bad_args("grpc_tasks", {"--port", "{PORT}", "--grace", "-1"}, "--grace");
+    nl_expect_bad_args("grpc_tasks", {"--port", "{PORT}", "--max-message", "0"}, "--max-message");
+    nl_expect_help("tonic_users");
+    nl_expect_bad_args("tonic_users", {"--serve", "65536"}, "--serve");
+    nl_expect_bad_args("tonic_users", {"--serve", "{PORT}", "--max-message", "x"}, "--max-message");
+}
+
+void test_args_sdctl(void **)
+{
+    nl_expect_help("sdctl");
+    nl_expect_bad_args("sdctl", {"--timeout", "0", "list"}, "--timeout");
+    nl_expect_bad_args("sdctl", {"--timeout"}, "--timeout");
+}

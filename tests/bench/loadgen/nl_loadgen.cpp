@@ -3,6 +3,7 @@
 //   nl_loadgen --port P [--host 127.0.0.1] [--conns N] [--depth D] [--secs S] [--request 'hello\n']
 // One reply line ("\n"-terminated) is expected per request. One thread, epoll: the generator must
 // not need a thread per connection to drive a thread-per-connection server.
+#include "nl_opt.h"
 #include "nl_clock.h"
 #include "nl_socket.h"
 
@@ -54,25 +55,20 @@ int main(int argc, char **argv)
     uint64_t port = 0, conns = 1, depth = 1, secs = 3;
     std::string request = "hello\n";
     char err[256];
-    for (int i = 1; i + 1 < argc + 1; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help")) {
-            puts("usage: nl_loadgen --port P [--host H] [--conns N] [--depth D] [--secs S] [--request 'line\\n']");
-            return 0;
-        }
-        if (i + 1 >= argc) { fprintf(stderr, "nl_loadgen: %s: missing value\n", a); return 2; }
-        const char *v = argv[++i];
-        int rc = 0;
-        if (!strcmp(a, "--host")) host = v;
-        else if (!strcmp(a, "--port")) rc = nl_parse_u64(v, 1, 65535, &port, err, sizeof err);
-        else if (!strcmp(a, "--conns")) rc = nl_parse_u64(v, 1, 100000, &conns, err, sizeof err);
-        else if (!strcmp(a, "--depth")) rc = nl_parse_u64(v, 1, 1024, &depth, err, sizeof err);
-        else if (!strcmp(a, "--secs")) rc = nl_parse_u64(v, 1, 3600, &secs, err, sizeof err);
-        else if (!strcmp(a, "--request")) request = unescape(v);
-        else { fprintf(stderr, "nl_loadgen: %s: unknown option\n", a); return 2; }
-        if (rc < 0) { fprintf(stderr, "nl_loadgen: %s: %s\n", a, err); return 2; }
-    }
-    if (!port) { fprintf(stderr, "nl_loadgen: --port is required\n"); return 2; }
+    static const char USAGE[] = "usage: nl_loadgen --port P [--host H] [--conns N] [--depth D] [--secs S] [--request 'line\\n']\n";
+    const char *req = nullptr;
+    const nl_opt opts[] = {
+        {"host", NL_OPT_STRING, &host},
+        {"port", NL_OPT_U64, &port, 1, 65535},
+        {"conns", NL_OPT_U64, &conns, 1, 100000},
+        {"depth", NL_OPT_U64, &depth, 1, 1024},
+        {"secs", NL_OPT_U64, &secs, 1, 3600},
+        {"request", NL_OPT_STRING, &req},
+    };
+    int prc = nl_opt_parse(argc, argv, "nl_loadgen", USAGE, opts, sizeof opts / sizeof opts[0], nullptr);
+    if (prc != NL_OPT_OK) return prc == NL_OPT_HELP ? 0 : 2;
+    if (req) request = unescape(req);
+    if (!port) return nl_opt_fail("nl_loadgen", "port", USAGE, "is required");
     raise_nofile(conns + 16);
 
     int ep = epoll_create1(EPOLL_CLOEXEC);
