@@ -3,6 +3,7 @@
 // prints deliveries per second (K*M / time until every subscriber has every message).
 //   chat_fanout --proto chat|redis --port P [--subs 1000] [--msgs 2000] [--size 64] [--window 32]
 // One thread, epoll. Every delivered frame has a known length, so counting bytes counts messages.
+#include "nl_opt.h"
 #include "nl_clock.h"
 #include "nl_socket.h"
 
@@ -53,23 +54,20 @@ int main(int argc, char **argv)
     uint64_t port = 0, subs = 1000, msgs = 2000, size = 64, window = 32;
     const char *proto = "chat";
     char err[128];
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const char *a = argv[i], *v = argv[i + 1];
-        int rc = 0;
-        if (!strcmp(a, "--proto")) proto = v;
-        else if (!strcmp(a, "--port")) rc = nl_parse_u64(v, 1, 65535, &port, err, sizeof err);
-        else if (!strcmp(a, "--subs")) rc = nl_parse_u64(v, 1, 100000, &subs, err, sizeof err);
-        else if (!strcmp(a, "--msgs")) rc = nl_parse_u64(v, 1, 10000000, &msgs, err, sizeof err);
-        else if (!strcmp(a, "--size")) rc = nl_parse_u64(v, 1, 60000, &size, err, sizeof err);
-        else if (!strcmp(a, "--window")) rc = nl_parse_u64(v, 1, 100000, &window, err, sizeof err);
-        else { fprintf(stderr, "chat_fanout: unknown option %s\n", a); return 2; }
-        if (rc < 0) { fprintf(stderr, "chat_fanout: %s: %s\n", a, err); return 2; }
-    }
+    static const char USAGE[] = "usage: chat_fanout --proto chat|redis --port P [--subs M] [--msgs K] [--size S] [--window W]\n";
+    const nl_opt opts[] = {
+        {"proto", NL_OPT_STRING, &proto},
+        {"port", NL_OPT_U64, &port, 1, 65535},
+        {"subs", NL_OPT_U64, &subs, 1, 100000},
+        {"msgs", NL_OPT_U64, &msgs, 1, 10000000},
+        {"size", NL_OPT_U64, &size, 1, 60000},
+        {"window", NL_OPT_U64, &window, 1, 100000},
+    };
+    int prc = nl_opt_parse(argc, argv, "chat_fanout", USAGE, opts, sizeof opts / sizeof opts[0], nullptr);
+    if (prc != NL_OPT_OK) return prc == NL_OPT_HELP ? 0 : 2;
     g_chat = !strcmp(proto, "chat");
-    if (!port || (!g_chat && strcmp(proto, "redis"))) {
-        fprintf(stderr, "usage: chat_fanout --proto chat|redis --port P [--subs M] [--msgs K] [--size S] [--window W]\n");
-        return 2;
-    }
+    if (!g_chat && strcmp(proto, "redis")) return nl_opt_fail("chat_fanout", "proto", USAGE, "must be chat or redis");
+    if (!port) return nl_opt_fail("chat_fanout", "port", USAGE, "is required");
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
     rl.rlim_cur = rl.rlim_max;

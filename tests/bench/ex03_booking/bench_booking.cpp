@@ -3,6 +3,7 @@
 // echo loop on the same kind of queue (the transport's ceiling, no stock, no threads).
 // Each client thread loops: reserve 1 seat of show (i % 16), cancel that booking: 2 requests.
 //   bench_booking --bin DIR [--secs S] [--clients "1 8 64"] [--costs "0 1000"] [--workers N]
+#include "nl_opt.h"
 #include "booking.h"
 
 #include <atomic>
@@ -180,20 +181,22 @@ static double run_load(int qid, int nclients, double secs, long *errors)
 
 int main(int argc, char **argv)
 {
-    std::string bin = "build/bin", clients_s = "1 8 64", costs_s = "0 1000";
+    static const char USAGE[] =
+        "usage: bench_booking --bin DIR [--secs S] [--clients \"1 8 64\"] [--costs \"0 1000\"] [--workers N]\n";
+    const char *bin_s = "build/bin", *clients_c = "1 8 64", *costs_c = "0 1000";
     double secs = 2;
-    int workers = 8;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--bin")) bin = argv[i + 1];
-        else if (!strcmp(argv[i], "--secs")) secs = atof(argv[i + 1]);
-        else if (!strcmp(argv[i], "--clients")) clients_s = argv[i + 1];
-        else if (!strcmp(argv[i], "--costs")) costs_s = argv[i + 1];
-        else if (!strcmp(argv[i], "--workers")) workers = atoi(argv[i + 1]);
-        else {
-            fprintf(stderr, "usage: bench_booking --bin DIR [--secs S] [--clients \"1 8 64\"] [--costs \"0 1000\"] [--workers N]\n");
-            return 2;
-        }
-    }
+    uint64_t nworkers = 8;
+    const nl_opt opts[] = {
+        {"bin", NL_OPT_STRING, &bin_s},
+        {"secs", NL_OPT_DOUBLE, &secs, 0, 0, 0.1, 3600},
+        {"clients", NL_OPT_STRING, &clients_c},
+        {"costs", NL_OPT_STRING, &costs_c},
+        {"workers", NL_OPT_U64, &nworkers, 1, 64},
+    };
+    int prc = nl_opt_parse(argc, argv, "bench_booking", USAGE, opts, sizeof opts / sizeof opts[0], nullptr);
+    if (prc != NL_OPT_OK) return prc == NL_OPT_HELP ? 0 : 2;
+    std::string bin = bin_s, clients_s = clients_c, costs_s = costs_c;
+    int workers = (int)nworkers;
     std::vector<int> clients, costs;
     std::istringstream a(clients_s), b(costs_s);
     for (int v; a >> v;) clients.push_back(v);
