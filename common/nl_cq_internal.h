@@ -22,6 +22,7 @@ struct nl_cq_slot {              // one fd the loop knows
     bool dirty = false;          // in nl_cq::dirty
     int send_err = 0;            // -errno once sending failed
     unsigned ops = 0;            // io_uring: requests in flight for this gen
+    void *send_op = nullptr;     // io_uring: the idle send request kept for the next send
     int events = 0;              // epoll: the interest registered with nl_loop
 };
 

@@ -202,6 +202,7 @@ static int ur_poll(nl_cq *q, int fd, nl_cq_slot *s) { return submit_poll(impl_of
 static void ur_forget(nl_cq *q, int fd, nl_cq_slot *s)
 {
     ur_impl *im = impl_of(q);
+    if (s->send_op) op_free((ur_op *)s->send_op);
     if (s->ops == 0) return;
     struct io_uring_sqe *sqe = get_sqe(im);
     if (!sqe) return;
@@ -224,10 +225,13 @@ static void start_sends(nl_cq *q)
         if (!s->dirty) continue;  // forgotten since
         if (s->sending) continue;  // the completion of the one in flight starts the next
         s->dirty = false;
-        ur_op *op = op_new(im, UR_SEND, fd, s->gen);
+        // One send request per connection, reused: its buffer and the queue's swap, both keep their capacity.
+        ur_op *op = s->send_op ? (ur_op *)s->send_op : op_new(im, UR_SEND, fd, s->gen);
+        s->send_op = nullptr;
         op->buf.swap(s->out.data);
         op->off = s->out.off;
-        s->out = nl_outbuf();
+        s->out.data.clear();
+        s->out.off = 0;
         s->inflight = op->buf.size() - op->off;
         s->sending = true;
         s->ops++;
@@ -357,7 +361,8 @@ static void on_cqe(nl_cq *q, struct io_uring_cqe *cqe)
         }
         s->ops--;
         s->sending = false;
-        op_free(op);
+        op->buf.clear();
+        s->send_op = op;  // idle until the next send (freed by forget)
         if (nl_outbuf_pending(&s->out) == 0) nl_cq_sent_done(q, fd, 0);
         else if (!s->dirty) {  // queued while this one was in flight
             s->dirty = true;

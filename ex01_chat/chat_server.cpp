@@ -1,6 +1,8 @@
 // chat_server.cpp — reference solution of ex01_chat (base protocol): one thread, non-blocking
-// sockets, common/'s event loop, one output buffer per client, rooms that live while they have members.
+// sockets, one output buffer per client, rooms that live while they have members. On epoll it runs
+// on common/'s readiness loop (nl_loop.h); on io_uring on the completion loop (nl_cq.h).
 #include "chat_server.h"
+#include "nl_cq.h"
 #include "nl_json.h"
 #include "nl_linereader.h"
 #include "nl_log.h"
@@ -44,7 +46,8 @@ struct chat_room {
 
 struct chat_server {
     chat_config cfg;
-    nl_loop *loop = nullptr;
+    nl_loop *loop = nullptr;   // readiness path (epoll)
+    nl_cq *cq = nullptr;       // completion path (io_uring)
     int listen_fd = -1;
     uint64_t next_id = 1;
     std::map<uint64_t, chat_client *> clients;
@@ -60,6 +63,24 @@ static const uint64_t LINGER_MS = 2000;        // after an error: wait this long
 static const uint64_t ACCEPT_PAUSE_MS = 100;   // out of fds: retry accepting after this
 
 static void on_client_io(nl_loop *loop, int fd, int events, void *arg);
+
+// Timers and stopping on whichever loop runs: F(arg) is called when the timer fires.
+template <void (*F)(void *)> static void loop_timer_cb(nl_loop *, uint64_t, void *arg) { F(arg); }
+template <void (*F)(void *)> static void cq_timer_cb(nl_cq *, uint64_t, void *arg) { F(arg); }
+template <void (*F)(void *)> static uint64_t srv_timer(chat_server *s, uint64_t ms, void *arg)
+{
+    return s->cq ? nl_cq_timer(s->cq, ms, cq_timer_cb<F>, arg) : nl_loop_timer(s->loop, ms, loop_timer_cb<F>, arg);
+}
+static void srv_cancel(chat_server *s, uint64_t id)
+{
+    if (s->cq) nl_cq_cancel(s->cq, id);
+    else nl_loop_cancel(s->loop, id);
+}
+static void srv_stop(chat_server *s)
+{
+    if (s->cq) nl_cq_stop(s->cq);
+    else nl_loop_stop(s->loop);
+}
 
 // ---- output --------------------------------------------------------------------------------
 
@@ -114,6 +135,14 @@ static void client_flush(chat_server *s, chat_client *c)
 static void queue_line(chat_server *s, chat_client *c, const std::string &line)
 {
     if (c->state == CLIENT_DEAD) return;
+    if (s->cq) {  // the completion loop sends it at the end of this turn, with the rest of the turn's lines
+        if (nl_cq_send(s->cq, c->fd, line.data(), line.size()) < 0)
+            client_kill(s, c, NL_LOG_INFO, "send failed (%s), disconnecting", strerror(errno));
+        else if (nl_cq_unsent(s->cq, c->fd) > s->cfg.max_outbuf)
+            client_kill(s, c, NL_LOG_WARN, "output buffer over %zu bytes (client is not reading), disconnecting",
+                        s->cfg.max_outbuf);
+        return;
+    }
     nl_outbuf_append(&c->out, line.data(), line.size());
     if (c->want_write) {  // the kernel is full for this client: it is behind, check its limit now
         if (nl_outbuf_pending(&c->out) > s->cfg.max_outbuf)
@@ -208,9 +237,12 @@ static void client_detach(chat_server *s, chat_client *c)
 
 static void client_destroy(chat_server *s, chat_client *c)
 {
-    nl_loop_unwatch(s->loop, c->fd);
-    close(c->fd);
-    if (c->linger_timer) nl_loop_cancel(s->loop, c->linger_timer);
+    if (s->cq) nl_cq_close(s->cq, c->fd);
+    else {
+        nl_loop_unwatch(s->loop, c->fd);
+        close(c->fd);
+    }
+    if (c->linger_timer) srv_cancel(s, c->linger_timer);
     if (c->dirty) s->dirty.erase(std::remove(s->dirty.begin(), s->dirty.end(), c), s->dirty.end());
     s->clients.erase(c->id);
     nl_lr_free(&c->in);
@@ -225,13 +257,11 @@ static void reap_dead(chat_server *s)
         client_detach(s, c);
         client_destroy(s, c);
     }
-    if (s->shutting_down && s->clients.empty()) nl_loop_stop(s->loop);
+    if (s->shutting_down && s->clients.empty()) srv_stop(s);
 }
 
-static void on_linger_timeout(nl_loop *loop, uint64_t id, void *arg)
+static void on_linger_timeout(void *arg)
 {
-    (void)loop;
-    (void)id;
     chat_client *c = (chat_client *)arg;
     c->linger_timer = 0;
     client_kill(c->srv, c, NL_LOG_INFO, "peer did not close within %llu ms after the error, closing",
@@ -246,7 +276,7 @@ static void client_close_after_error(chat_server *s, chat_client *c)
 {
     client_detach(s, c);
     c->state = CLIENT_CLOSING;
-    c->linger_timer = nl_loop_timer(s->loop, LINGER_MS, on_linger_timeout, c);
+    c->linger_timer = srv_timer<on_linger_timeout>(s, LINGER_MS, c);
 }
 
 // ---- requests ------------------------------------------------------------------------------
@@ -405,6 +435,8 @@ static void handle_line(chat_server *s, chat_client *c, const char *line, size_t
 
 // ---- input ---------------------------------------------------------------------------------
 
+static bool client_lines(chat_server *s, chat_client *c);
+
 static void client_read(chat_server *s, chat_client *c)
 {
     if (c->state == CLIENT_CLOSING) {  // only waiting for the peer's FIN: discard what it sends
@@ -421,13 +453,19 @@ static void client_read(chat_server *s, chat_client *c)
         return;
     }
     if (st == NL_LINE_AGAIN) return;
+    client_lines(s, c);
+}
+
+// Handles every complete line buffered; false once the client is no longer open or at EOF.
+static bool client_lines(chat_server *s, chat_client *c)
+{
     for (;;) {
         const char *line;
         size_t len;
         nl_line_status ls = nl_lr_next(&c->in, &line, &len);
         if (ls == NL_LINE_OK) {
             handle_line(s, c, line, len);
-            if (c->state != CLIENT_OPEN) return;
+            if (c->state != CLIENT_OPEN) return false;
             continue;
         }
         if (ls == NL_LINE_TOO_LONG) {
@@ -437,10 +475,13 @@ static void client_read(chat_server *s, chat_client *c)
             snprintf(msg, sizeof msg, "Line too long (limit %zu bytes); closing the connection", s->cfg.max_line);
             chat_send_error(s, c, msg);
             client_close_after_error(s, c);
-            return;
+            return false;
         }
-        if (ls == NL_LINE_EOF) client_kill(s, c, NL_LOG_DEBUG, "disconnected");
-        return;  // NL_LINE_NEED_MORE
+        if (ls == NL_LINE_EOF) {
+            client_kill(s, c, NL_LOG_DEBUG, "disconnected");
+            return false;
+        }
+        return true;  // NL_LINE_NEED_MORE
     }
 }
 
@@ -455,15 +496,53 @@ static void on_client_io(nl_loop *loop, int fd, int events, void *arg)
     reap_dead(s);
 }
 
+// Completion path: the bytes arrive with the callback; they go through the same line reader.
+static void on_client_recv(nl_cq *q, int fd, const char *data, ssize_t n, void *arg)
+{
+    (void)q;
+    (void)fd;
+    chat_client *c = (chat_client *)arg;
+    chat_server *s = c->srv;
+    if (n < 0) client_kill(s, c, NL_LOG_INFO, "read failed (%s), disconnecting", strerror((int)-n));
+    else if (c->state == CLIENT_CLOSING) {  // only waiting for the peer's FIN: discard what it sends
+        if (n == 0) client_kill(s, c, NL_LOG_DEBUG, "closed after a protocol error");
+    } else if (n == 0) {
+        nl_lr_set_eof(&c->in);
+        client_lines(s, c);
+    } else {
+        size_t off = 0;
+        while (off < (size_t)n && c->state == CLIENT_OPEN) {
+            off += nl_lr_feed(&c->in, data + off, (size_t)n - off);
+            if (!client_lines(s, c)) break;
+        }
+    }
+    reap_dead(s);
+}
+
+static void on_client_sent(nl_cq *q, int fd, int err, void *arg)
+{
+    (void)q;
+    chat_client *c = (chat_client *)arg;
+    chat_server *s = c->srv;
+    if (err < 0) client_kill(s, c, NL_LOG_INFO, "send failed (%s), disconnecting", strerror(-err));
+    else if (c->state == CLIENT_CLOSING && !c->shut_wr) {
+        shutdown(fd, SHUT_WR);  // FIN after the error line; the fd closes on the peer's FIN
+        c->shut_wr = true;
+    }
+    reap_dead(s);
+}
+
 // ---- accepting -----------------------------------------------------------------------------
 
 static void on_accept(nl_loop *loop, int fd, int events, void *arg);
+static void on_cq_accept(nl_cq *q, int lfd, int fd, void *arg);
 
-static void on_accept_resume(nl_loop *loop, uint64_t id, void *arg)
+static void on_accept_resume(void *arg)
 {
-    (void)id;
     chat_server *s = (chat_server *)arg;
-    if (s->listen_fd >= 0) nl_loop_watch(loop, s->listen_fd, NL_READABLE, on_accept, s);
+    if (s->listen_fd < 0) return;
+    if (s->cq) nl_cq_accept(s->cq, s->listen_fd, on_cq_accept, s);
+    else nl_loop_watch(s->loop, s->listen_fd, NL_READABLE, on_accept, s);
 }
 
 static void client_open(chat_server *s, int fd)
@@ -474,7 +553,8 @@ static void client_open(chat_server *s, int fd)
     c->fd = fd;
     c->nick = "User" + std::to_string(c->id);
     if (nl_lr_init(&c->in, fd, s->cfg.max_line) < 0 ||
-        nl_loop_watch(s->loop, fd, NL_READABLE, on_client_io, c) < 0) {
+        (s->cq ? nl_cq_open(s->cq, fd, on_client_recv, on_client_sent, c)
+               : nl_loop_watch(s->loop, fd, NL_READABLE, on_client_io, c)) < 0) {
         nl_error("client %llu: cannot set up the connection: %s", (unsigned long long)c->id, strerror(errno));
         nl_lr_free(&c->in);
         close(fd);
@@ -484,6 +564,20 @@ static void client_open(chat_server *s, int fd)
     s->clients[c->id] = c;
     s->nicks[c->nick] = c;
     nl_debug("client %llu connected as %s", (unsigned long long)c->id, c->nick.c_str());
+}
+
+static void accept_one(chat_server *s, int cfd)
+{
+    if (s->clients.size() >= s->cfg.max_clients) {
+        nl_warn("refusing a connection: %zu clients already (--max-clients)", s->clients.size());
+        char line[128];
+        int n = snprintf(line, sizeof line, "{\"type\":\"error\",\"message\":\"Server full (%zu clients)\"}\n",
+                         s->cfg.max_clients);
+        (void)!send(cfd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        close(cfd);
+        return;
+    }
+    client_open(s, cfd);
 }
 
 static void on_accept(nl_loop *loop, int fd, int events, void *arg)
@@ -500,54 +594,70 @@ static void on_accept(nl_loop *loop, int fd, int events, void *arg)
             nl_warn("accept: %s; pausing new connections for %llu ms", strerror(errno),
                     (unsigned long long)ACCEPT_PAUSE_MS);
             nl_loop_watch(loop, fd, 0, on_accept, s);
-            nl_loop_timer(loop, ACCEPT_PAUSE_MS, on_accept_resume, s);
+            srv_timer<on_accept_resume>(s, ACCEPT_PAUSE_MS, s);
             break;
         }
-        if (s->clients.size() >= s->cfg.max_clients) {
-            nl_warn("refusing a connection: %zu clients already (--max-clients)", s->clients.size());
-            char line[128];
-            int n = snprintf(line, sizeof line, "{\"type\":\"error\",\"message\":\"Server full (%zu clients)\"}\n",
-                             s->cfg.max_clients);
-            (void)!send(cfd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
-            close(cfd);
-            continue;
-        }
-        client_open(s, cfd);
+        accept_one(s, cfd);
+    }
+    reap_dead(s);
+}
+
+static void on_cq_accept(nl_cq *q, int lfd, int fd, void *arg)
+{
+    (void)q;
+    (void)lfd;
+    chat_server *s = (chat_server *)arg;
+    if (fd >= 0) accept_one(s, fd);
+    else {  // accepting has stopped (out of fds): ask again in a moment
+        nl_warn("accept: %s; pausing new connections for %llu ms", strerror(-fd), (unsigned long long)ACCEPT_PAUSE_MS);
+        srv_timer<on_accept_resume>(s, ACCEPT_PAUSE_MS, s);
     }
     reap_dead(s);
 }
 
 // ---- shutdown and the run function ---------------------------------------------------------
 
-static void on_grace_over(nl_loop *loop, uint64_t id, void *arg)
+static void on_grace_over(void *arg)
 {
-    (void)id;
-    (void)arg;
     nl_info("grace period over, exiting");
-    nl_loop_stop(loop);
+    srv_stop((chat_server *)arg);
 }
 
-static void on_signal(nl_loop *loop, int fd, int events, void *arg)
+static void handle_signal(chat_server *s)
 {
-    (void)fd;
-    (void)events;
-    chat_server *s = (chat_server *)arg;
     int sig = nl_shutdown_consume();
     if (!sig) return;
     const chat_bonus_ops *b = s->cfg.bonus;
     if (s->shutting_down || !b || !b->shutdown) {
         nl_info("signal %d: shutting down", sig);
-        nl_loop_stop(loop);
+        srv_stop(s);
         return;
     }
     s->shutting_down = true;
-    nl_loop_unwatch(loop, s->listen_fd);  // no new clients during the grace period
-    close(s->listen_fd);
+    if (s->cq) nl_cq_close(s->cq, s->listen_fd);  // no new clients during the grace period
+    else {
+        nl_loop_unwatch(s->loop, s->listen_fd);
+        close(s->listen_fd);
+    }
     s->listen_fd = -1;
     uint64_t grace = b->shutdown(s);
     nl_info("signal %d: shutting down in %llu ms (or when the last client leaves)", sig, (unsigned long long)grace);
-    if (grace == 0 || s->clients.empty()) nl_loop_stop(loop);
-    else nl_loop_timer(loop, grace, on_grace_over, s);
+    if (grace == 0 || s->clients.empty()) srv_stop(s);
+    else srv_timer<on_grace_over>(s, grace, s);
+}
+
+static void on_signal(nl_loop *loop, int fd, int events, void *arg)
+{
+    (void)loop;
+    (void)fd;
+    (void)events;
+    handle_signal((chat_server *)arg);
+}
+
+static void on_cq_signal(nl_cq *q, int fd, void *arg)
+{
+    nl_cq_poll(q, fd, on_cq_signal, arg);  // one-shot: wait for the next signal too
+    handle_signal((chat_server *)arg);
 }
 
 static void server_cleanup(chat_server *s)
@@ -561,9 +671,15 @@ static void server_cleanup(chat_server *s)
     std::vector<chat_client *> all;
     for (auto &kv : s->clients) all.push_back(kv.second);
     for (chat_client *c : all) {
-        nl_outbuf_flush(&c->out, c->fd);  // last words, best effort, never blocking
+        if (!s->cq) nl_outbuf_flush(&c->out, c->fd);  // last words, best effort, never blocking
         if (b && b->client_closed && !c->detached) b->client_closed(s, c);
         client_destroy(s, c);
+    }
+    if (s->cq) {  // the completion loop's last turn already handed the last words to the kernel
+        if (s->listen_fd >= 0) nl_cq_close(s->cq, s->listen_fd);
+        nl_cq_forget(s->cq, nl_shutdown_fd());
+        nl_cq_destroy(s->cq);
+        return;
     }
     if (s->listen_fd >= 0) {
         nl_loop_unwatch(s->loop, s->listen_fd);
@@ -571,6 +687,29 @@ static void server_cleanup(chat_server *s)
     }
     if (nl_shutdown_fd() >= 0) nl_loop_unwatch(s->loop, nl_shutdown_fd());
     nl_loop_destroy(s->loop);
+}
+
+// io_uring: the completion path. Returns nl_cq_run's result, or -1 with err set before it runs.
+static int run_completion(chat_server *s, char *err, size_t errlen)
+{
+    s->cq = nl_cq_create(s->cfg.backend, err, errlen);
+    if (!s->cq) return -2;
+    s->listen_fd = nl_listen_tcp(s->cfg.host, s->cfg.port, 4096, NL_SOCK_NONBLOCK, err, errlen);
+    if (s->listen_fd < 0) {
+        nl_cq_destroy(s->cq);
+        return -2;
+    }
+    if (nl_cq_accept(s->cq, s->listen_fd, on_cq_accept, s) < 0 ||
+        nl_cq_poll(s->cq, nl_shutdown_fd(), on_cq_signal, s) < 0) {
+        snprintf(err, errlen, "cannot watch the listening socket: %s", strerror(errno));
+        nl_cq_close(s->cq, s->listen_fd);
+        nl_cq_destroy(s->cq);
+        return -2;
+    }
+    nl_print_listening(s->cfg.host, s->listen_fd);
+    nl_info("chat server up (backend %s, completions, max %zu clients)", nl_backend_name(s->cfg.backend),
+            s->cfg.max_clients);
+    return nl_cq_run(s->cq);
 }
 
 int chat_server_run(const chat_config *cfg, char *err, size_t errlen)
@@ -588,6 +727,13 @@ int chat_server_run(const chat_config *cfg, char *err, size_t errlen)
     }
     chat_server s;
     s.cfg = *cfg;
+    if (cfg->backend == NL_BACKEND_URING) {
+        int rc = run_completion(&s, err, errlen);
+        if (rc == -2) return -1;
+        server_cleanup(&s);
+        if (rc < 0) snprintf(err, errlen, "the event loop failed (see the log above)");
+        return rc < 0 ? -1 : 0;
+    }
     s.loop = nl_loop_create(cfg->backend, err, errlen);
     if (!s.loop) return -1;
     s.listen_fd = nl_listen_tcp(cfg->host, cfg->port, 4096, NL_SOCK_NONBLOCK, err, errlen);
