@@ -2,12 +2,16 @@
 // request) -> OPEN (frames) -> CLOSING (our Close or error reply is out; we wait for the peer's
 // Close or EOF, bounded by close_timeout_ms) -> destroyed. Output goes through a per-client
 // nl_outbuf, so a slow reader never blocks the loop: it is dropped past max_pending_output.
+// On epoll the loop is common/'s readiness loop (nl_loop.h); on io_uring the completion loop
+// (nl_cq.h): bytes arrive with their completion, and queued output is handed to nl_cq_send.
 #include "ws_server.h"
 #include "ws_frame.h"
 #include "ws_handshake.h"
 #include "ws_rooms.h"
 
 #include "nl_clock.h"
+#include "nl_cq.h"
+#include "nl_either.h"
 #include "nl_log.h"
 #include "nl_outbuf.h"
 #include "nl_signal.h"
@@ -47,7 +51,8 @@ struct ws_conn {
 
 struct ws_srv {
     const ws_config *cfg = nullptr;
-    nl_loop *loop = nullptr;
+    nl_loop *loop = nullptr;      // readiness path (epoll)
+    nl_cq *cq = nullptr;          // completion path (io_uring)
     int lfd = -1;
     std::unordered_map<uint64_t, ws_conn *> conns;  // by id
     uint64_t next_id = 1;
@@ -58,19 +63,25 @@ struct ws_srv {
     std::vector<uint64_t> dirty;    // clients with frames queued this turn
 };
 
+// Callbacks get the connection as their argument; the server is reached through this.
+static ws_srv *g_srv = nullptr;
+
 static void conn_destroy(ws_srv *s, ws_conn *c)
 {
     if (c->route == WS_ROUTE_ROOMS) ws_rooms_remove_client(&s->rooms, c->id);
-    nl_loop_unwatch(s->loop, c->fd);
-    close(c->fd);
-    nl_loop_cancel(s->loop, c->timer);
+    if (s->cq) nl_cq_close(s->cq, c->fd);
+    else {
+        nl_loop_unwatch(s->loop, c->fd);
+        close(c->fd);
+    }
+    nl_either_cancel(s->loop, s->cq, c->timer);
     s->conns.erase(c->id);
     nl_debug("client %llu gone", (unsigned long long)c->id);
     delete c;
-    if (s->shutting_down && s->conns.empty()) nl_loop_stop(s->loop);
+    if (s->shutting_down && s->conns.empty()) nl_either_stop(s->loop, s->cq);
 }
 
-static void reap_cb(nl_loop *, uint64_t, void *arg)
+static void reap_cb(void *arg)
 {
     ws_srv *s = (ws_srv *)arg;
     s->reap_timer = 0;
@@ -89,10 +100,16 @@ static void doom(ws_srv *s, ws_conn *c)
     if (c->broken) return;
     c->broken = true;
     s->doomed.push_back(c->id);
-    if (!s->reap_timer) s->reap_timer = nl_loop_timer(s->loop, 0, reap_cb, s);
+    if (!s->reap_timer) s->reap_timer = nl_either_timer<reap_cb>(s->loop, s->cq, 0, s);
 }
 
 static void on_io(nl_loop *loop, int fd, int events, void *arg);
+
+// Bytes not yet taken by the kernel: in our buffer, or queued in (or in flight on) the completion loop.
+static size_t out_pending(ws_srv *s, ws_conn *c)
+{
+    return nl_outbuf_pending(&c->out) + (s->cq ? nl_cq_unsent(s->cq, c->fd) : 0);
+}
 
 static void set_interest(ws_srv *s, ws_conn *c)
 {
@@ -105,20 +122,37 @@ static void set_interest(ws_srv *s, ws_conn *c)
 // finish at once when the peer's Close already arrived.
 static void after_output(ws_srv *s, ws_conn *c)
 {
-    if (nl_outbuf_flush(&c->out, c->fd) < 0) return doom(s, c);
-    if (nl_outbuf_pending(&c->out) > s->cfg->max_pending_output) {
+    if (s->cq) {  // completion path: the loop sends at the end of the turn; "drained" comes back here
+        if (nl_outbuf_pending(&c->out) && nl_cq_send(s->cq, c->fd, c->out.data.data() + c->out.off,
+                                                     nl_outbuf_pending(&c->out)) < 0)
+            return doom(s, c);
+        c->out.data.clear();
+        c->out.off = 0;
+    } else if (nl_outbuf_flush(&c->out, c->fd) < 0) {
+        return doom(s, c);
+    }
+    size_t pending = out_pending(s, c);
+    if (pending > s->cfg->max_pending_output) {
         nl_warn("client %llu does not read its messages; dropping it", (unsigned long long)c->id);
         return doom(s, c);
     }
-    if (!nl_outbuf_pending(&c->out) && c->close_after_flush) {
+    if (!pending && c->close_after_flush) {
         if (c->peer_closed) return doom(s, c);
         shutdown(c->fd, SHUT_WR);
         c->close_after_flush = false;
     }
-    set_interest(s, c);
+    if (!s->cq) set_interest(s, c);
 }
 
-static void flush_cb(nl_loop *, uint64_t, void *arg)
+static void on_sent(nl_cq *, int, int err, void *arg)
+{
+    ws_conn *c = (ws_conn *)arg;
+    if (c->broken) return;
+    if (err < 0) doom(g_srv, c);
+    else after_output(g_srv, c);
+}
+
+static void flush_cb(void *arg)
 {
     ws_srv *s = (ws_srv *)arg;
     s->flush_timer = 0;
@@ -138,10 +172,11 @@ static void queue_frame(ws_srv *s, ws_conn *c, int opcode, const void *data, siz
 {
     if (c->broken || c->phase != PHASE_OPEN) return;
     ws_frame_append(&c->out.data, opcode, data, len);
+    if (s->cq) return after_output(s, c);  // the completion loop batches a turn's sends by itself
     if (c->dirty) return;
     c->dirty = true;
     s->dirty.push_back(c->id);
-    if (!s->flush_timer) s->flush_timer = nl_loop_timer(s->loop, 0, flush_cb, s);
+    if (!s->flush_timer) s->flush_timer = nl_either_timer<flush_cb>(s->loop, s->cq, 0, s);
 }
 
 static void send_to_client(void *ctx, uint64_t client, const std::string &text)
@@ -151,10 +186,7 @@ static void send_to_client(void *ctx, uint64_t client, const std::string &text)
     if (it != s->conns.end()) queue_frame(s, it->second, WS_OP_TEXT, text.data(), text.size());
 }
 
-// Timer callbacks get the connection as their argument; the server is reached through this.
-static ws_srv *g_srv = nullptr;
-
-static void conn_timer_cb(nl_loop *, uint64_t, void *arg)
+static void conn_timer_cb(void *arg)
 {
     ws_conn *c = (ws_conn *)arg;
     c->timer = 0;
@@ -164,8 +196,8 @@ static void conn_timer_cb(nl_loop *, uint64_t, void *arg)
 
 static void arm_timer(ws_srv *s, ws_conn *c, uint64_t ms)
 {
-    nl_loop_cancel(s->loop, c->timer);
-    c->timer = nl_loop_timer(s->loop, ms, conn_timer_cb, c);
+    nl_either_cancel(s->loop, s->cq, c->timer);
+    c->timer = nl_either_timer<conn_timer_cb>(s->loop, s->cq, ms, c);
 }
 
 // Sends our Close (code 0: one without a body) and enters CLOSING: Close frame out, room membership dropped at once so
@@ -226,7 +258,7 @@ static void process_frames(ws_srv *s, ws_conn *c)
         } else if (ev.kind == WS_EV_CLOSE || ev.kind == WS_EV_ERROR) {
             // Closing: the peer answered our Close (or spoke nonsense); the handshake is over.
             c->peer_closed = true;
-            if (!nl_outbuf_pending(&c->out)) doom(s, c);
+            if (!out_pending(s, c)) doom(s, c);
             break;
         }
         if (ev.kind == WS_EV_ERROR) break;
@@ -253,7 +285,7 @@ static void process_http(ws_srv *s, ws_conn *c)
         c->last_pong_ms = nl_now_ms();
         c->reader.max_message = s->cfg->max_message;
         c->in.erase(0, (size_t)end);
-        nl_loop_cancel(s->loop, c->timer);
+        nl_either_cancel(s->loop, s->cq, c->timer);
         c->timer = 0;
         after_output(s, c);
         if (!c->in.empty()) process_frames(s, c);  // frames pipelined behind the request
@@ -266,6 +298,8 @@ static void process_http(ws_srv *s, ws_conn *c)
     arm_timer(s, c, s->cfg->close_timeout_ms);
     after_output(s, c);
 }
+
+static void got_input(ws_srv *s, ws_conn *c, ssize_t n);
 
 static void on_io(nl_loop *, int, int events, void *arg)
 {
@@ -282,6 +316,12 @@ static void on_io(nl_loop *, int, int events, void *arg)
     ssize_t n = recv(c->fd, &c->in[old], READ_CHUNK, 0);
     c->in.resize(old + (n > 0 ? (size_t)n : 0));
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    got_input(s, c, n);
+}
+
+// n bytes were appended to c->in (n <= 0: EOF or an error).
+static void got_input(ws_srv *s, ws_conn *c, ssize_t n)
+{
     if (n <= 0) {
         // EOF or reset: the peer is gone, with or without a Close frame.
         conn_destroy(s, c);
@@ -290,6 +330,31 @@ static void on_io(nl_loop *, int, int events, void *arg)
     if (c->phase == PHASE_HTTP) process_http(s, c);
     else if (c->route == WS_ROUTE_NONE || c->discard_input) c->in.clear();  // drained until EOF
     else process_frames(s, c);
+}
+
+static void on_recv(nl_cq *, int, const char *data, ssize_t n, void *arg)
+{
+    ws_conn *c = (ws_conn *)arg;
+    if (c->broken) return;
+    if (n > 0) c->in.append(data, (size_t)n);
+    got_input(g_srv, c, n);
+}
+
+static void conn_new(ws_srv *s, int cfd)
+{
+    nl_set_nodelay(cfd);
+    ws_conn *c = new ws_conn;
+    c->fd = cfd;
+    c->id = s->next_id++;
+    if ((s->cq ? nl_cq_open(s->cq, cfd, on_recv, on_sent, c) : nl_loop_watch(s->loop, cfd, NL_READABLE, on_io, c)) < 0) {
+        nl_warn("cannot watch a new client: %s", strerror(errno));
+        close(cfd);
+        delete c;
+        return;
+    }
+    c->interest = NL_READABLE;
+    s->conns[c->id] = c;
+    arm_timer(s, c, HANDSHAKE_TIMEOUT_MS);
 }
 
 static void on_accept(nl_loop *, int fd, int, void *arg)
@@ -302,24 +367,28 @@ static void on_accept(nl_loop *, int fd, int, void *arg)
                 nl_warn("accept: %s", strerror(errno));
             return;
         }
-        nl_set_nodelay(cfd);
-        ws_conn *c = new ws_conn;
-        c->fd = cfd;
-        c->id = s->next_id++;
-        if (nl_loop_watch(s->loop, cfd, NL_READABLE, on_io, c) < 0) {
-            nl_warn("cannot watch a new client: %s", strerror(errno));
-            close(cfd);
-            delete c;
-            continue;
-        }
-        c->interest = NL_READABLE;
-        s->conns[c->id] = c;
-        arm_timer(s, c, HANDSHAKE_TIMEOUT_MS);
+        conn_new(s, cfd);
     }
 }
 
+static void on_resume_accept(void *arg);
+
+static void on_cq_accept(nl_cq *, int, int fd, void *arg)
+{
+    ws_srv *s = (ws_srv *)arg;
+    if (fd >= 0) return conn_new(s, fd);
+    nl_warn("accept: %s; trying again in 100 ms", strerror(-fd));  // out of fds: accepting stopped
+    nl_either_timer<on_resume_accept>(s->loop, s->cq, 100, s);
+}
+
+static void on_resume_accept(void *arg)
+{
+    ws_srv *s = (ws_srv *)arg;
+    if (s->lfd >= 0) nl_cq_accept(s->cq, s->lfd, on_cq_accept, s);
+}
+
 // Every ping_interval: a Ping to each open client, and Close 1011 to those silent for too long.
-static void heartbeat_cb(nl_loop *loop, uint64_t, void *arg)
+static void heartbeat_cb(void *arg)
 {
     ws_srv *s = (ws_srv *)arg;
     uint64_t now = nl_now_ms();
@@ -335,21 +404,22 @@ static void heartbeat_cb(nl_loop *loop, uint64_t, void *arg)
             queue_frame(s, c, WS_OP_PING, "hb", 2);
         }
     }
-    s->heartbeat_timer = nl_loop_timer(loop, s->cfg->ping_interval_ms, heartbeat_cb, s);
+    s->heartbeat_timer = nl_either_timer<heartbeat_cb>(s->loop, s->cq, s->cfg->ping_interval_ms, s);
 }
 
-static void shutdown_deadline_cb(nl_loop *loop, uint64_t, void *) { nl_loop_stop(loop); }
+static void shutdown_deadline_cb(void *arg) { nl_either_stop(((ws_srv *)arg)->loop, ((ws_srv *)arg)->cq); }
 
-static void on_signal(nl_loop *loop, int fd, int, void *arg)
+static void handle_signal(ws_srv *s)
 {
-    ws_srv *s = (ws_srv *)arg;
     int sig = nl_shutdown_consume();
-    nl_loop_unwatch(loop, fd);
     if (s->shutting_down) return;
     nl_info("signal %d: closing %zu client(s) with 1001", sig, s->conns.size());
     s->shutting_down = true;
-    nl_loop_unwatch(loop, s->lfd);
-    close(s->lfd);
+    if (s->cq) nl_cq_close(s->cq, s->lfd);
+    else {
+        nl_loop_unwatch(s->loop, s->lfd);
+        close(s->lfd);
+    }
     s->lfd = -1;
     std::vector<ws_conn *> all;
     for (auto &kv : s->conns) all.push_back(kv.second);
@@ -357,9 +427,17 @@ static void on_signal(nl_loop *loop, int fd, int, void *arg)
         if (c->phase == PHASE_OPEN) start_close(s, c, WS_CLOSE_GOING_AWAY, "server shutting down");
         else if (c->phase == PHASE_HTTP) doom(s, c);
     }
-    if (s->conns.empty()) nl_loop_stop(loop);
-    else nl_loop_timer(loop, s->cfg->close_timeout_ms + 500, shutdown_deadline_cb, s);
+    if (s->conns.empty()) nl_either_stop(s->loop, s->cq);
+    else nl_either_timer<shutdown_deadline_cb>(s->loop, s->cq, s->cfg->close_timeout_ms + 500, s);
 }
+
+static void on_signal(nl_loop *loop, int fd, int, void *arg)
+{
+    nl_loop_unwatch(loop, fd);
+    handle_signal((ws_srv *)arg);
+}
+
+static void on_cq_signal(nl_cq *, int, void *arg) { handle_signal((ws_srv *)arg); }  // one-shot: once is all it takes
 
 int ws_server_run(const ws_config *cfg)
 {
@@ -369,8 +447,10 @@ int ws_server_run(const ws_config *cfg)
     srv.rooms.max_per_room = cfg->max_room;
     srv.rooms.send = send_to_client;
     srv.rooms.ctx = &srv;
-    srv.loop = nl_loop_create(cfg->backend, err, sizeof err);
-    if (!srv.loop) {
+    bool completions = cfg->backend == NL_BACKEND_URING;
+    if (completions) srv.cq = nl_cq_create(cfg->backend, err, sizeof err);
+    else srv.loop = nl_loop_create(cfg->backend, err, sizeof err);
+    if (!srv.loop && !srv.cq) {
         fprintf(stderr, "ws_server: %s\n", err);
         return 1;
     }
@@ -378,22 +458,33 @@ int ws_server_run(const ws_config *cfg)
     if (srv.lfd < 0) {
         fprintf(stderr, "ws_server: %s\n", err);
         nl_loop_destroy(srv.loop);
+        nl_cq_destroy(srv.cq);
         return 1;
     }
     g_srv = &srv;
-    nl_loop_watch(srv.loop, srv.lfd, NL_READABLE, on_accept, &srv);
-    nl_loop_watch(srv.loop, nl_shutdown_fd(), NL_READABLE, on_signal, &srv);
-    srv.heartbeat_timer = nl_loop_timer(srv.loop, cfg->ping_interval_ms, heartbeat_cb, &srv);
+    if (completions) {
+        nl_cq_accept(srv.cq, srv.lfd, on_cq_accept, &srv);
+        nl_cq_poll(srv.cq, nl_shutdown_fd(), on_cq_signal, &srv);
+    } else {
+        nl_loop_watch(srv.loop, srv.lfd, NL_READABLE, on_accept, &srv);
+        nl_loop_watch(srv.loop, nl_shutdown_fd(), NL_READABLE, on_signal, &srv);
+    }
+    srv.heartbeat_timer = nl_either_timer<heartbeat_cb>(srv.loop, srv.cq, cfg->ping_interval_ms, &srv);
     nl_print_listening(cfg->host, srv.lfd);
     nl_info("backend %s, ping every %llu ms, pong timeout %llu ms, max message %zu, max room %zu",
             nl_backend_name(cfg->backend), (unsigned long long)cfg->ping_interval_ms,
             (unsigned long long)cfg->pong_timeout_ms, cfg->max_message, cfg->max_room);
-    int rc = nl_loop_run(srv.loop);
+    int rc = completions ? nl_cq_run(srv.cq) : nl_loop_run(srv.loop);
     std::vector<ws_conn *> left;
     for (auto &kv : srv.conns) left.push_back(kv.second);
     for (ws_conn *c : left) conn_destroy(&srv, c);
+    if (completions) {
+        if (srv.lfd >= 0) nl_cq_forget(srv.cq, srv.lfd);
+        nl_cq_forget(srv.cq, nl_shutdown_fd());
+    }
     if (srv.lfd >= 0) close(srv.lfd);
     nl_loop_destroy(srv.loop);
+    nl_cq_destroy(srv.cq);
     g_srv = nullptr;
     return rc < 0 ? 1 : 0;
 }
