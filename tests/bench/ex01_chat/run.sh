@@ -32,15 +32,25 @@ start_redis() {
     PID=$!
     wait_port "$PORT" || { echo "redis-server did not start"; exit 1; }
 }
+. "$(dirname "$0")/../server_cost.sh"  # perf_start, perf_stop NAME: CPU SYSC URQ of the server $PID
 stop() { kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<" $2"; }
 
-declare -A HOLD FAN
+declare -A HOLD FAN CPU SYSC URQ TCPU
+TOUT=$(mktemp); trap 'rm -f "$TOUT"' EXIT
 hold() {  # hold NAME REQUEST: CLIENTS connections, each one request in flight, SECS seconds
-    HOLD[$1]=$("$LG" --port "$PORT" --conns "$CLIENTS" --depth 1 --secs "$SECS" --request "$2" 2>&1 | tail -1)
+    perf_start
+    tool "$LG" --port "$PORT" --conns "$CLIENTS" --depth 1 --secs "$SECS" --request "$2" >"$TOUT" 2>&1
+    HOLD[$1]=$(tail -1 "$TOUT")
+    perf_stop "$1"
+    TCPU[$1]=$TOOLCPU
 }
 fan() {  # fan NAME PROTO
-    FAN[$1]=$("$FO" --proto "$2" --port "$PORT" --subs "$SUBS" --msgs "$MSGS" --size "$SIZE" 2>&1 | tail -1)
+    perf_start
+    tool "$FO" --proto "$2" --port "$PORT" --subs "$SUBS" --msgs "$MSGS" --size "$SIZE" >"$TOUT" 2>&1
+    FAN[$1]=$(tail -1 "$TOUT")
+    perf_stop "f$1"
+    TCPU[f$1]=$TOOLCPU
 }
 
 echo "ex01_chat bench: $(nproc) CPUs, RLIMIT_NOFILE $NOFILE; hold $CLIENTS clients x ${SECS}s (nl_loadgen);"
@@ -49,20 +59,30 @@ for be in epoll uring; do
     start_chat $be; hold chat_$be '{"type":"list_rooms"}\n'; stop
     start_chat $be; fan chat_$be chat; stop
 done
-start_redis; hold redis 'PING\r\n'; fan redis redis; stop
+start_redis; hold redis 'PING\r\n'; stop
+start_redis; fan redis redis; stop
 
-printf '\n%-24s %8s %10s %8s %8s %9s\n' "hold $CLIENTS clients" served "req/s" p50_us p99_us "vs redis"
+printf '\n%-20s %7s %9s %8s %8s %6s %6s %8s %8s %8s %9s\n' "hold $CLIENTS clients" served "req/s" p50_us p99_us \
+    "/redis" "/epoll" cpu_ms "sys/req" "uring/req" tool_cpu
 for n in chat_epoll chat_uring redis; do
-    l=${HOLD[$n]}; r=$(field rps "$l"); b=$(field rps "${HOLD[redis]}")
+    l=${HOLD[$n]}; r=$(field rps "$l"); b=$(field rps "${HOLD[redis]}"); e=$(field rps "${HOLD[chat_epoll]}")
     [ -n "$r" ] || { echo "$n: $l"; continue; }
-    printf '%-24s %8s %10s %8s %8s %9s\n' "$n" "$(field served "$l")" "$r" "$(field p50_us "$l")" "$(field p99_us "$l")" \
-        "$(awk -v a="$r" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+    q=$(field requests "$l")
+    printf '%-20s %7s %9s %8s %8s %6s %6s %8s %8s %8s %9s\n' "$n" "$(field served "$l")" "$r" "$(field p50_us "$l")" \
+        "$(field p99_us "$l")" "$(per "$r" "$b")" "$(per "$r" "$e")" "${CPU[$n]:--}" "$(per "${SYSC[$n]:-}" "$q")" \
+        "$(per "${URQ[$n]:-}" "$q")" "${TCPU[$n]:--}"
 done
-printf '\n%-24s %14s %8s %9s\n' "fan-out to $SUBS" "deliveries/s" secs "vs redis"
+printf '\n%-20s %12s %7s %6s %6s %8s %10s %10s %9s\n' "fan-out to $SUBS" "deliveries/s" secs "/redis" "/epoll" cpu_ms \
+    "sys/1k del" "uring/1k" tool_cpu
 for n in chat_epoll chat_uring redis; do
     l=${FAN[$n]}; r=$(field deliveries_per_s "$l"); b=$(field deliveries_per_s "${FAN[redis]}")
+    e=$(field deliveries_per_s "${FAN[chat_epoll]}")
     [ -n "$r" ] || { echo "$n: $l"; continue; }
-    printf '%-24s %14s %8s %9s\n' "$n" "$r" "$(field secs "$l")" \
-        "$(awk -v a="$r" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+    d=$(field deliveries "$l")
+    printf '%-20s %12s %7s %6s %6s %8s %10s %10s %9s\n' "$n" "$r" "$(field secs "$l")" "$(per "$r" "$b")" "$(per "$r" "$e")" \
+        "${CPU[f$n]:--}" "$(per "${SYSC[f$n]:-}" "$d" 1000)" "$(per "${URQ[f$n]:-}" "$d" 1000)" "${TCPU[f$n]:--}"
 done
+echo "cpu_ms: the server's user+sys while the load ran ($CLIENTS connects included); sys/req: its system calls"
+echo "per request (perf raw_syscalls:sys_enter; connects and closes included); uring/req: io_uring requests"
+echo "submitted per request; tool_cpu: the load tool's user+sys (ms). Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "(chat_server runs with --rate 0: the bonus rate limit of 10 messages/s per user would throttle the publisher)"
