@@ -126,6 +126,13 @@ size_t nl_cq_unsent(const nl_cq *q, int fd)
     return s->kind == NL_CQ_CONN ? nl_outbuf_pending(&s->out) + s->inflight : 0;
 }
 
+bool nl_cq_backlogged(const nl_cq *q, int fd)
+{
+    if (fd < 0 || (size_t)fd >= q->slots.size()) return false;
+    const nl_cq_slot *s = &q->slots[(size_t)fd];
+    return s->kind == NL_CQ_CONN && s->sending;
+}
+
 void nl_cq_sent_done(nl_cq *q, int fd, int err)
 {
     nl_cq_slot *s = &q->slots[(size_t)fd];

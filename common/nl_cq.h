@@ -43,6 +43,9 @@ int nl_cq_open(nl_cq *q, int fd, nl_cq_recv_cb recv, nl_cq_sent_cb sent, void *a
 // Queues len bytes for an opened fd. 0, or -1 with errno (EBADF: not opened; EPIPE...: failed).
 int nl_cq_send(nl_cq *q, int fd, const void *data, size_t len);
 size_t nl_cq_unsent(const nl_cq *q, int fd);  // queued or in flight, not yet acknowledged
+// True while the kernel has not taken the last bytes handed to it (the peer is not reading as fast):
+// what a server checks before dropping a client for its output backlog.
+bool nl_cq_backlogged(const nl_cq *q, int fd);
 // One-shot: cb runs once when fd is readable (e.g. a signalfd). Call again to wait again.
 int nl_cq_poll(nl_cq *q, int fd, nl_cq_poll_cb cb, void *arg);
 

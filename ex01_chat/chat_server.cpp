@@ -138,7 +138,7 @@ static void queue_line(chat_server *s, chat_client *c, const std::string &line)
     if (s->cq) {  // the completion loop sends it at the end of this turn, with the rest of the turn's lines
         if (nl_cq_send(s->cq, c->fd, line.data(), line.size()) < 0)
             client_kill(s, c, NL_LOG_INFO, "send failed (%s), disconnecting", strerror(errno));
-        else if (nl_cq_unsent(s->cq, c->fd) > s->cfg.max_outbuf)
+        else if (nl_cq_backlogged(s->cq, c->fd) && nl_cq_unsent(s->cq, c->fd) > s->cfg.max_outbuf)
             client_kill(s, c, NL_LOG_WARN, "output buffer over %zu bytes (client is not reading), disconnecting",
                         s->cfg.max_outbuf);
         return;

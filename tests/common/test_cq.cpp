@@ -190,6 +190,7 @@ CQ_TEST(large_send_completed_in_order)
     assert_int_equal(nl_cq_send(q, sv[0], data.data(), data.size() / 2), 0);
     assert_int_equal(nl_cq_send(q, sv[0], data.data() + data.size() / 2, data.size() - data.size() / 2), 0);
     assert_int_equal(nl_cq_unsent(q, sv[0]), data.size());
+    assert_false(nl_cq_backlogged(q, sv[0]));  // queued, not yet handed to the kernel
     run_until_stopped(q);
     assert_int_equal(r.got.size(), data.size());
     assert_true(r.got == data);
@@ -197,6 +198,8 @@ CQ_TEST(large_send_completed_in_order)
     assert_int_equal(a.drained, 1);
     assert_int_equal(a.send_errors, 0);
     assert_int_equal(nl_cq_unsent(q, sv[0]), 0);
+    assert_false(nl_cq_backlogged(q, sv[0]));  // drained: nothing left with the kernel
+    assert_false(nl_cq_backlogged(q, 4321));
     nl_cq_close(q, sv[0]);
     nl_cq_close(q, sv[1]);
     nl_cq_destroy(q);
