@@ -24,6 +24,21 @@ void test_log_acceptor_rules(void **)
     if (a.id != 2 || a.has_promised || !a.accepted.empty())
         fail_msg("paxos_log_acceptor_init(a, 2): expected id 2, nothing promised or accepted; got id %llu, has_promised %d, %zu slots",
                  (unsigned long long)a.id, a.has_promised, a.accepted.size());
+    // A fresh acceptor refuses slot 0, naming no promise ({0,0} is "none", R1).
+    PaxosPhase2Msg z0 = paxos_log_acceptor_accept(&a, PaxosPn{1, 0}, 0, "zero");
+    if (z0.kind != PAXOS_REJECTED || !pn_eq(z0.highest_seen, PaxosPn{0, 0}))
+        fail_msg("fresh log acceptor, accept (1,0) at slot 0: expected REJECTED naming (0,0) (no promise), got %s %s",
+                 kind_str(z0.kind), pn_str(z0.highest_seen));
+    // init over a used struct starts it afresh too.
+    PaxosLogAcceptor used;
+    paxos_log_acceptor_init(&used, 7);
+    paxos_log_acceptor_prepare(&used, PaxosPn{9, 9}, 1);
+    paxos_log_acceptor_accept(&used, PaxosPn{9, 9}, 3, "old");
+    paxos_log_acceptor_init(&used, 4);
+    if (used.id != 4 || used.has_promised || !pn_eq(used.promised, PaxosPn{0, 0}) || !used.accepted.empty())
+        fail_msg("paxos_log_acceptor_init over an acceptor that promised and accepted (9,9): expected id 4, nothing promised "
+                 "((0,0)) or accepted; got id %llu, has_promised %d, promised %s, %zu slots",
+                 (unsigned long long)used.id, used.has_promised, pn_str(used.promised), used.accepted.size());
     for (uint64_t s = 1; s <= 4; s++) {
         PaxosPhase2Msg r = paxos_log_acceptor_accept(&a, PaxosPn{1, 0}, s, "v" + std::to_string(s));
         if (r.kind != PAXOS_ACCEPTED) fail_msg("fresh log acceptor, accept (1,0) at slot %llu: expected ACCEPTED, got %s",
@@ -114,6 +129,16 @@ void test_leader_skips_phase1(void **)
                      pn_str(paxos_leader_pn(l)), pn_str(pn));
     }
     paxos_leader_free(l);
+    // Half is not a majority: 2 promises of 4 acceptors do not make a leader, a third one does.
+    PaxosLeader *h = paxos_leader_new(1, 4);
+    PaxosPn hp = paxos_leader_prepare(h, 1);
+    PaxosLogPromise he = lpromise(hp, {});
+    paxos_leader_on_promise(h, 0, &he);
+    if (paxos_leader_on_promise(h, 3, &he) || paxos_leader_is_leading(h) || paxos_leader_propose(h, "x") != 0)
+        fail_msg("2 promises of 4 acceptors made node 1 a leader: half is not a majority");
+    if (!paxos_leader_on_promise(h, 1, &he) || !paxos_leader_is_leading(h))
+        fail_msg("3 promises of 4 acceptors must make a leader");
+    paxos_leader_free(h);
 }
 
 // R12: a higher proposal deposes the leader; a lower one does not; the next prepare goes above.
