@@ -426,6 +426,23 @@ static void test_defaults_without_config(void **)
     gm_free(p);
 }
 
+// R1: gm_config_default fills in the seed's defaults, each exactly.
+static void test_config_default_values(void **)
+{
+    gm_config c;
+    memset(&c, 0xff, sizeof c);
+    gm_config_default(&c);
+    NL_EXPECT_EQ_INT(c.probe_interval_ms, 1000, "gm_config_default: probe_interval_ms");
+    NL_EXPECT_EQ_INT(c.probe_timeout_ms, 500, "gm_config_default: probe_timeout_ms");
+    NL_EXPECT_EQ_INT(c.indirect_probes, 3, "gm_config_default: indirect_probes");
+    NL_EXPECT_EQ_INT(c.suspicion_multiplier, 5, "gm_config_default: suspicion_multiplier");
+    NL_EXPECT_EQ_INT(c.fanout, 3, "gm_config_default: fanout");
+    NL_EXPECT_EQ_INT(c.max_piggyback, 10, "gm_config_default: max_piggyback");
+    NL_EXPECT_EQ_INT(c.retransmit_multiplier, 4, "gm_config_default: retransmit_multiplier");
+    NL_EXPECT_EQ_INT(c.dead_retention_ms, 30000, "gm_config_default: dead_retention_ms");
+    NL_EXPECT_EQ_INT(c.sync_interval_periods, 10, "gm_config_default: sync_interval_periods");
+}
+
 // R12: pending updates go to `fanout` distinct members each period.
 static void test_gossip_fanout(void **)
 {
@@ -596,6 +613,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_udp_bad_arguments),
     cmocka_unit_test(test_defaults_without_config),
     cmocka_unit_test(test_gossip_fanout),
+    cmocka_unit_test(test_config_default_values),
     cmocka_unit_test(test_anti_entropy_every_10_periods),
     cmocka_unit_test(test_differential_membership),
 };
