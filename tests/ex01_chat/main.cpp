@@ -22,6 +22,8 @@ void test_max_clients(void **);
 void test_wire_diff(void **);
 void test_limits_smallest(void **);
 void test_name_characters(void **);
+void test_long_line_peer_silent(void **);
+void test_emfile_waits(void **);
 void test_bonus_history_replay(void **);
 void test_bonus_rate_limit(void **);
 void test_bonus_whisper(void **);
@@ -49,6 +51,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_wire_diff),
     cmocka_unit_test(test_limits_smallest),
     cmocka_unit_test(test_name_characters),
+    cmocka_unit_test(test_long_line_peer_silent),
+    cmocka_unit_test(test_emfile_waits),
     cmocka_unit_test(test_bonus_history_replay),
     cmocka_unit_test(test_bonus_rate_limit),
     cmocka_unit_test(test_bonus_whisper),

@@ -3,6 +3,9 @@
 #include "chat_harness.h"
 
 #include <cstring>
+#include <dirent.h>
+#include <set>
+#include <sys/resource.h>
 
 #define EXPECT_LIST(m, key, expected) assert_string_equal(ch_join_list((m).list(key)).c_str(), expected)
 
@@ -261,5 +264,63 @@ CHAT_TEST(test_name_characters)
     ch_send(c, "{\"type\":\"list_rooms\"}");
     ch_expect(c, "rooms", &m);
     EXPECT_LIST(m, "list", "[zZ.#09aA_-]");
+    ch_stop(s);
+}
+
+// R12: after the Line too long error the server closes the connection even when the client never
+// closes its side: the place it held is free again (--max-clients 1) within the server's linger.
+CHAT_TEST(test_long_line_peer_silent)
+{
+    nl_server *s = ch_start(backend, {"--max-line", "64", "--max-clients", "1"});
+    int x = ch_connect(s);
+    ch_sync(x);
+    ch_send(x, std::string(100, 'x'));
+    ch_expect_error(x, "Line too long (limit 64 bytes)");
+    if (!nl_tc_wait_eof(x, CH_WAIT_MS)) fail_msg("no EOF after the Line too long error");
+    // x keeps its socket open and silent: the server must still let go of it.
+    accept_probe p = {s, -1};
+    if (!nl_wait_until(served, &p, 10000))
+        fail_msg("with --max-clients 1, a client that got 'Line too long' and stayed silent still holds the only place after 10 s");
+    nl_tc_close(p.fd);
+    ch_close(x);
+    ch_stop(s);
+}
+
+// R23: out of file descriptors, a waiting connection is neither lost nor refused: it is served as
+// soon as a client leaves and frees one, and the clients already in keep being served.
+CHAT_TEST(test_emfile_waits)
+{
+    nl_server *s = ch_start(backend);
+    int a = ch_connect(s), b = ch_connect(s);
+    ch_sync(a);
+    ch_sync(b);
+    struct rlimit rl;
+    assert_int_equal(prlimit(s->pid, RLIMIT_NOFILE, nullptr, &rl), 0);
+    // RLIMIT_NOFILE bounds descriptor numbers, and the lowest free number is handed out first: a
+    // limit at the lowest free number leaves none.
+    std::set<int> used;
+    if (DIR *d = opendir(nl_fmt("/proc/%d/fd", (int)s->pid).c_str())) {
+        while (struct dirent *e = readdir(d))
+            if (e->d_name[0] != '.') used.insert(atoi(e->d_name));
+        closedir(d);
+    }
+    assert_false(used.empty());
+    int lowest_free = 0;
+    while (used.count(lowest_free)) lowest_free++;
+    struct rlimit low = {(rlim_t)lowest_free, rl.rlim_max};
+    assert_int_equal(prlimit(s->pid, RLIMIT_NOFILE, &low, nullptr), 0);
+    int c = ch_connect(s);
+    std::string line;
+    ch_send(c, "{\"type\":\"list_rooms\"}");
+    // (io_uring's accept may still find it a descriptor: served early is no loss either.)
+    bool early = nl_tc_read_line(c, &line, 300) == 1;
+    if (early && line.find("\"rooms\"") == std::string::npos) fail_msg("expected the rooms reply, got %s", line.c_str());
+    ch_sync(a);  // the clients already in are still served
+    ch_close(b);
+    ch_msg m;
+    if (!early) ch_expect(c, "rooms", &m);  // b's descriptor went to c
+    ch_sync(c);
+    ch_sync(a);
+    assert_int_equal(prlimit(s->pid, RLIMIT_NOFILE, &rl, nullptr), 0);
     ch_stop(s);
 }
