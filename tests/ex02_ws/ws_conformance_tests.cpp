@@ -410,3 +410,137 @@ void test_heartbeat_keeps_live_client(void **)
     ws_close(&c);
     srv_stop(&s);
 }
+
+// UTF-8 at the edges of every lead-byte range (RFC 3629 §4): the first and last character of each
+// range, one message holding all of them, echoed unchanged; one byte past each range edge, a bad
+// continuation byte in each position, a cut sequence: 1007 each, on its own connection.
+void test_utf8_boundaries(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    static const char *const valid[] = {
+        "\x01", "\x7f",                                  // ASCII
+        "\xc2\x80", "\xdf\xbf",                          // U+0080, U+07FF
+        "\xe0\xa0\x80", "\xe0\xbf\xbf",                  // U+0800, U+0FFF
+        "\xe1\x80\x80", "\xec\xbf\xbf",                  // U+1000, U+CFFF
+        "\xed\x80\x80", "\xed\x9f\xbf",                  // U+D000, U+D7FF (below the surrogates)
+        "\xee\x80\x80", "\xef\xbf\xbf",                  // U+E000, U+FFFF
+        "\xf0\x90\x80\x80", "\xf0\xbf\xbf\xbf",          // U+10000, U+3FFFF
+        "\xf1\x80\x80\x80", "\xf3\xbf\xbf\xbf",          // U+40000, U+FFFFF
+        "\xf4\x80\x80\x80", "\xf4\x8f\xbf\xbf",          // U+100000, U+10FFFF
+    };
+    std::string all;
+    for (const char *v : valid) all += std::string(v) + " ";
+    all += std::string("nul \0 inside", 12);
+    ws_client c;
+    ws_open(&c, s.port, "/echo");
+    assert_int_equal(ws_send_text(&c, all), 0);
+    std::string m;
+    assert_int_equal(ws_read_message(&c, &m, T_MS), 1);
+    if (m != all) NL_FAIL("echo of %s: expected it unchanged, got %s", nl_quote(all).c_str(), nl_quote(m).c_str());
+    // Each valid character alone, also as the last bytes of a message.
+    for (const char *v : valid) {
+        assert_int_equal(ws_send_text(&c, v), 0);
+        assert_int_equal(ws_read_message(&c, &m, T_MS), 1);
+        if (m != v) NL_FAIL("echo of %s: expected it unchanged, got %s", nl_quote(v).c_str(), nl_quote(m).c_str());
+    }
+    ws_close(&c);
+    static const char *const invalid[] = {
+        "\x80", "\xbf", "\xc0\x80", "\xc1\xbf", "\xf5\x80\x80\x80", "\xf8\x80\x80\x80\x80", "\xff",
+        "\xe0\x9f\xbf",          // overlong U+07FF
+        "\xed\xa0\x80",          // U+D800, a surrogate
+        "\xed\xbf\xbf",          // U+DFFF
+        "\xf0\x8f\xbf\xbf",      // overlong U+FFFF
+        "\xf4\x90\x80\x80",      // U+110000
+        "\xc2\x7f", "\xc2\xc0", "\xdf\xc0",
+        "\xe1\x7f\x80", "\xe1\xc0\x80", "\xe1\x80\x7f", "\xe1\x80\xc0", "\xec\xc0\x80", "\xee\x80\xc0",
+        "\xef\xc0\x80",
+        "\xf1\x7f\x80\x80", "\xf1\x80\x7f\x80", "\xf1\x80\x80\x7f", "\xf1\x80\x80\xc0", "\xf3\xc0\x80\x80",
+        "\xf4\x80\x80\xc0",
+        "\xc2", "\xe1\x80", "\xf1\x80\x80", "a\xdf", "a\xef\xbf",
+    };
+    for (const char *bad : invalid) violation(s.port, frame(0x1, bad), 1007);
+    srv_stop(&s);
+}
+
+// Header forms a real client may send (RFC 7230 §3.2, RFC 6455 §4.2.1): names in any case, values
+// with spaces or tabs around them (the accept key is computed from the key without them), Upgrade
+// and Connection as comma-separated lists in any case, a query after the path.
+void test_handshake_forms(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    struct {
+        const char *path;
+        std::string headers;
+    } cases[] = {
+        {"/ws", "upgrade: WebSocket\r\nconnection: keep-alive, Upgrade\r\nsec-websocket-version: 13\r\n"
+                "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n"},
+        {"/echo", "Upgrade:websocket\r\nConnection: ,, upgrade ,\r\nSec-WebSocket-Version:\t13\t \r\n"
+                  "Sec-WebSocket-Key: \t dGhlIHNhbXBsZSBub25jZQ== \t\r\n"},
+        {"/echo?x=1", "Upgrade: foo, websocket\r\nConnection: Upgrade,keep-alive\r\nSec-WebSocket-Version: 13 \r\n"
+                      "Sec-WebSocket-Key:dGhlIHNhbXBsZSBub25jZQ==\t\r\n"},
+        {"/?room=a", "UPGRADE: websocket \r\nCONNECTION:\tUPGRADE\r\nSEC-WEBSOCKET-VERSION: 13\r\n"
+                     "SEC-WEBSOCKET-KEY: dGhlIHNhbXBsZSBub25jZQ==\r\n"},
+    };
+    for (auto &tc : cases) {
+        std::string req = request("GET", tc.path, tc.headers);
+        ws_client c;
+        int st = ws_connect_raw(&c, s.port, req, T_MS);
+        if (st != 101 || !strstr(c.response.c_str(), "\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"))
+            NL_FAIL("after the request %s: expected HTTP 101 with Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=, "
+                    "got %d: %s", nl_quote(req, 300).c_str(), st, nl_quote(c.response, 300).c_str());
+        // The route follows the path without its query: /echo echoes, / and /ws speak the rooms.
+        bool echo = strncmp(tc.path, "/echo", 5) == 0;
+        assert_int_equal(ws_send_text(&c, echo ? "plain words" : "{\"type\":\"ping\"}"), 0);
+        std::string m;
+        assert_int_equal(ws_read_message(&c, &m, T_MS), 1);
+        NL_EXPECT_STREQ(m, echo ? "plain words" : "{\"type\":\"pong\"}", "on %s", tc.path);
+        ws_close(&c);
+    }
+    // A header line without a name or without a colon is a bad request.
+    const std::string bad[] = {
+        request("GET", "/ws", UPGRADE + KEY + V13 + "NoColonHere\r\n"),
+        request("GET", "/ws", UPGRADE + KEY + V13 + ": no name\r\n"),
+        request("GET", "/ws", UPGRADE + KEY + V13 + "Bad Name: x\r\n"),
+        request("GET", "/ws", UPGRADE + KEY + V13 + "Bad\x01Name: x\r\n"),
+        "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\nConnection: Upgrade\r\n" + KEY + V13 + "\r\n",
+        "GET  /ws HTTP/1.1\r\nHost: x\r\n" + UPGRADE + KEY + V13 + "\r\n",
+        "GET /ws  HTTP/1.1\r\nHost: x\r\n" + UPGRADE + KEY + V13 + "\r\n",
+        "GET /ws HTTP/1.1 x\r\nHost: x\r\n" + UPGRADE + KEY + V13 + "\r\n",
+        "GET /ws FTP/1.1\r\nHost: x\r\n" + UPGRADE + KEY + V13 + "\r\n",
+        "\r\n\r\n",
+    };
+    for (const std::string &req : bad) {
+        std::string answer;
+        int st = ws_http_exchange(s.port, req, &answer, T_MS);
+        if (st != 400) NL_FAIL("after the request %s: expected HTTP 400, got %d: %s", nl_quote(req, 300).c_str(), st,
+                               nl_quote(answer, 300).c_str());
+    }
+    srv_stop(&s);
+}
+
+// After its Close (or an HTTP refusal) the server waits for the peer's Close or EOF, but bounded
+// (R12): peers that never answer and never close TCP are let go within the wait (2 s), so their
+// sockets are released; a peer that answers the Close is let go at once.
+void test_close_wait_bounded(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    int base = nl_proc_fds(s.pid);
+    ws_client ws, http;
+    ws_open(&ws, s.port, "/echo");
+    assert_int_equal(ws_send_raw(&ws, frame(0x1, "naked", true, false)), 0);  // Close 1002 follows
+    int code = 0;
+    std::string reason;
+    assert_int_equal(ws_read_close(&ws, &code, &reason, T_MS), 1);
+    assert_int_equal(code, 1002);
+    assert_int_equal(ws_connect_raw(&http, s.port, request("GET", "/nowhere", ""), T_MS), 404);
+    // Both keep their sockets open and say nothing more.
+    if (!wait_fds(s.pid, base, 2000 + T_MS))
+        NL_FAIL("two peers that never answered: expected the server back to %d open fds within %d ms, it has %d", base,
+                2000 + T_MS, nl_proc_fds(s.pid));
+    ws_close(&ws);
+    ws_close(&http);
+    srv_stop(&s);
+}

@@ -162,19 +162,10 @@ void test_heartbeat_timeout(void **)
     assert_int_equal(ws_read_close(&a, &code, &reason, 10000), 1);
     assert_true(a.pings_seen >= 1);
     assert_int_equal(code, 1011);
+    NL_EXPECT_STREQ(reason, "pong timeout", "the Close of a client silent past --pong-timeout");
     assert_true(ws_wait_eof(&a, T_MS));
     ws_close(&a);
     srv_stop(&s);
-}
-
-struct fd_probe {
-    pid_t pid;
-    int want;
-};
-static bool fds_back(void *arg)
-{
-    fd_probe *p = (fd_probe *)arg;
-    return nl_proc_fds(p->pid) == p->want;
 }
 
 // cleanup: a client that vanishes (TCP closed, no Close frame) is removed from all its rooms,
@@ -213,8 +204,7 @@ void test_cleanup(void **)
     ws_close(&b);
     ws_close(&c);
     ws_close(&d);
-    fd_probe p = {s.pid, base_fds};
-    assert_true(nl_wait_until(fds_back, &p, T_MS));
+    assert_true(wait_fds(s.pid, base_fds, T_MS));
     srv_stop(&s);
 }
 
@@ -326,6 +316,7 @@ void test_graceful_shutdown(void **)
         std::string reason;
         assert_int_equal(ws_read_close(c, &code, &reason, T_MS), 1);
         assert_int_equal(code, 1001);
+        NL_EXPECT_STREQ(reason, "server shutting down", "the Close sent on SIGTERM");
         ws_send_close(c, 1001, nullptr);
         assert_true(ws_wait_eof(c, T_MS));
     }

@@ -1,5 +1,6 @@
 // ws_test_util.cpp — see ws_test_util.h.
 #include "ws_test_util.h"
+#include "nl_clock.h"
 
 #include <csignal>
 #include <cstdarg>
@@ -131,18 +132,48 @@ void expect_nothing_pending_at(const nl_where &w, ws_client *c)
                    nl_quote(got, 300).c_str());
 }
 
-void expect_close_at(const nl_where &w, ws_client *c, int code)
+void expect_close_at(const nl_where &w, ws_client *c, int code, const char *reason)
 {
-    int got = 0;
-    std::string reason;
-    int r = ws_read_close(c, &got, &reason, T_MS);
+    uint64_t deadline = nl_now_ms() + T_MS;
+    ws_frame_in f;
+    int r;
+    for (;;) {
+        uint64_t now = nl_now_ms();
+        r = ws_read_frame(c, &f, now >= deadline ? 0 : (int)(deadline - now));
+        if (r <= 0 || f.opcode == 0x8) break;
+        if (f.opcode == 0x9) c->pings_seen++;
+    }
     if (r != 1)
         nl_fail_at(w, "%s: expected a Close frame with code %d, got %s", after(c).c_str(), code,
                    r == 0 ? "EOF without a Close frame" : "nothing in time");
+    int got = f.data.size() >= 2 ? ((uint8_t)f.data[0] << 8 | (uint8_t)f.data[1]) : -1;
+    std::string why = f.data.size() > 2 ? f.data.substr(2) : "";
     if (got != code)
         nl_fail_at(w, "%s: expected a Close frame with code %d, got code %d (reason %s)", after(c).c_str(), code, got,
-                   nl_quote(reason).c_str());
+                   nl_quote(why).c_str());
+    if (code < 0 && !f.data.empty())
+        nl_fail_at(w, "%s: expected a Close frame without a body (the peer's had none), got a %zu-byte body %s",
+                   after(c).c_str(), f.data.size(), nl_quote(f.data).c_str());
+    if (reason && why != reason)
+        nl_fail_at(w, "%s: expected a Close frame %d with the reason %s, got %s", after(c).c_str(), code,
+                   nl_quote(reason).c_str(), nl_quote(why).c_str());
     if (!ws_wait_eof(c, T_MS))
         nl_fail_at(w, "%s: after the Close frame (%d) expected the server to close TCP within %d ms", after(c).c_str(),
                    code, T_MS);
+}
+
+struct fds_probe {
+    pid_t pid;
+    int want;
+};
+static bool fds_are(void *arg)
+{
+    fds_probe *p = (fds_probe *)arg;
+    return nl_proc_fds(p->pid) == p->want;
+}
+
+bool wait_fds(pid_t pid, int want, int timeout_ms)
+{
+    fds_probe p = {pid, want};
+    return nl_wait_until(fds_are, &p, timeout_ms);
 }

@@ -30,8 +30,11 @@ std::string join_room_at(const nl_where &w, ws_client *c, const char *room, long
 // Sends {"type":"ping"} and expects the very next message to be the pong: everything sent to c
 // before it has been seen, so "nothing else arrived" is a certainty, not a guess.
 void expect_nothing_pending_at(const nl_where &w, ws_client *c);
-// Reads frames until Close; expects its code, then that the server closes TCP.
-void expect_close_at(const nl_where &w, ws_client *c, int code);
+// Reads frames until Close; expects its code (-1: a Close without any body, not even one byte)
+// and, when reason is not NULL, exactly that reason; then that the server closes TCP.
+void expect_close_at(const nl_where &w, ws_client *c, int code, const char *reason = nullptr);
+// Waits until the process pid has exactly want open fds; false at the deadline.
+bool wait_fds(pid_t pid, int want, int timeout_ms);
 // What the test last sent on c (for messages), quoted, or "nothing".
 std::string ws_last_sent(const ws_client *c);
 

@@ -795,6 +795,10 @@ static void test_thread_mode_frees_requests(void **)
 
 void test_wire_diff(void **);   // test_wire_diff.cpp
 void test_show_limits(void **);  // test_limits.cpp
+void test_reply_fields(void **);  // test_fields.cpp
+void test_cost_us_between_check_and_commit(void **);
+void test_full_queue_reply_patience(void **);
+void test_key_file_rules(void **);
 
 #define T(f) cmocka_unit_test_teardown(f, bk_teardown)
 static const struct CMUnitTest tests[] = {
@@ -819,6 +823,10 @@ static const struct CMUnitTest tests[] = {
     T(test_thread_mode_frees_requests),
     T(test_wire_diff),
     T(test_show_limits),
+    T(test_reply_fields),
+    T(test_cost_us_between_check_and_commit),
+    T(test_full_queue_reply_patience),
+    T(test_key_file_rules),
 };
 
 NL_TEST_MAIN("ex03_booking", tests)

@@ -58,6 +58,14 @@ void test_show_limits(void **)
     expect_served(stock_args(2, "hamlet", "1000000"), 2, "1000000 seats");
     expect_refused(stock_args(2, "hamlet", "1000001"), "1000001 seats");
     expect_refused(stock_args(2, "hamlet", "-1"), "-1 seats");
+    // Printable bytes are 0x21..0x7e: both ends served, one past each end (and an empty name) refused.
+    expect_served(stock_args(2, "!", "1"), 2, "a show named '!' (0x21)");
+    expect_served(stock_args(2, "~~", "1"), 2, "a show named '~~' (0x7e)");
+    expect_refused(stock_args(2, "", "5"), "an empty show name");
+    expect_refused(stock_args(2, "ham let", "5"), "a show name with a space");
+    expect_refused(stock_args(2, "ham\x1flet", "5"), "a show name with the control byte 0x1f");
+    expect_refused(stock_args(2, "ham\x7flet", "5"), "a show name with DEL (0x7f)");
+    expect_served(stock_args(2, "hamlet", "0"), 2, "0 seats");
     std::string file = bk_key_file() + ".shows";
     FILE *f = fopen(file.c_str(), "w");
     assert_non_null(f);
