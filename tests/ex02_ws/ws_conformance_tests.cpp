@@ -2,7 +2,10 @@
 // framing, control frames, close handshake, UTF-8, limits, heartbeat), plus the room protocol's
 // error replies. Each protocol violation is sent on a fresh connection and must get its close code.
 #include "ws_test_util.h"
+#include "nl_clock.h"
+#include "nl_testnet.h"
 
+#include <cstdlib>
 #include <cstring>
 
 static std::string request(const char *method, const char *path, const std::string &headers)
@@ -542,5 +545,124 @@ void test_close_wait_bounded(void **)
                 2000 + T_MS, nl_proc_fds(s.pid));
     ws_close(&ws);
     ws_close(&http);
+    srv_stop(&s);
+}
+
+// Close codes at the edges of the ranges a peer may send (R9): each valid one echoed, each one
+// past an edge refused with 1002.
+void test_close_codes(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    const int valid[] = {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999};
+    const int invalid[] = {0, 999, 1004, 1005, 1006, 1012, 1015, 2000, 2999, 5000, 65535};
+    for (int code : valid) {
+        ws_client c;
+        ws_open(&c, s.port, "/echo");
+        assert_int_equal(ws_send_close(&c, code, "edge"), 0);
+        std::string what = nl_fmt("after a Close with code %d", code);
+        nl_where here = NL_HERE;
+        here.ctx = what;
+        expect_close_at(here, &c, code);
+        ws_close(&c);
+    }
+    for (int code : invalid) {
+        std::string body = {(char)(code >> 8), (char)(code & 0xff)};
+        violation(s.port, frame(0x8, body), 1002);
+    }
+    srv_stop(&s);
+}
+
+// Reads one whole server frame as raw bytes (header and payload) within the deadline.
+static std::string raw_frame_at(const nl_where &w, ws_client *c, size_t payload_len)
+{
+    size_t hdr = payload_len < 126 ? 2 : payload_len <= 0xFFFF ? 4 : 10;
+    uint64_t deadline = nl_now_ms() + T_MS;
+    while (c->buf.size() < hdr + payload_len)
+        if (nl_tc_recv_until(c->fd, &c->buf, deadline) <= 0)
+            nl_fail_at(w, "expected a %zu-byte frame (%zu-byte header), got %zu byte(s)", hdr + payload_len, hdr,
+                       c->buf.size());
+    std::string f = c->buf.substr(0, hdr + payload_len);
+    c->buf.erase(0, hdr + payload_len);
+    return f;
+}
+
+// The server's frames (§5.2): FIN, no RSV, unmasked, and the length in the fewest bytes: 7 bits up
+// to 125, 16 bits from 126 to 65535, 64 bits from 65536 on. Compared byte for byte.
+void test_server_frame_lengths(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    ws_client c;
+    ws_open(&c, s.port, "/echo");
+    const size_t lens[] = {0, 1, 125, 126, 127, 65535, 65536};
+    for (size_t len : lens) {
+        std::string data(len, 'e');
+        for (size_t i = 0; i < len; i++) data[i] = (char)('a' + i % 26);
+        assert_int_equal(ws_send_raw(&c, frame(0x2, data)), 0);
+        std::string want = "\x82";
+        if (len < 126) {
+            want += (char)len;
+        } else if (len <= 0xFFFF) {
+            want += (char)126;
+            want += (char)(len >> 8);
+            want += (char)(len & 0xff);
+        } else {
+            want += (char)127;
+            for (int i = 7; i >= 0; i--) want += (char)((uint64_t)len >> (8 * i));
+        }
+        want += data;
+        std::string got = raw_frame_at(NL_HERE, &c, len);
+        if (got != want)
+            NL_FAIL("echo of a %zu-byte binary message: expected the frame %s, got %s", len, nl_quote(want, 24).c_str(),
+                    nl_quote(got, 24).c_str());
+    }
+    ws_close(&c);
+    srv_stop(&s);
+}
+
+// An HTTP answer other than 101 says how long its body is (RFC 7230 §3.3.2) and that the
+// connection closes.
+static void expect_http_framing_at(const nl_where &w, const std::string &req, const std::string &answer)
+{
+    size_t end = answer.find("\r\n\r\n");
+    if (end == std::string::npos) nl_fail_at(w, "after %s: no end of headers in %s", nl_quote(req, 80).c_str(), nl_quote(answer, 200).c_str());
+    std::string head = answer.substr(0, end + 2), body = answer.substr(end + 4);
+    const char *cl = strcasestr(head.c_str(), "\r\nContent-Length:");
+    if (!cl || strtoul(cl + 17, nullptr, 10) != body.size())
+        nl_fail_at(w, "after %s: expected Content-Length: %zu (the body's size), got %s", nl_quote(req, 80).c_str(),
+                   body.size(), nl_quote(head, 300).c_str());
+    if (!strcasestr(head.c_str(), "\r\nConnection: close\r\n"))
+        nl_fail_at(w, "after %s: expected Connection: close, got %s", nl_quote(req, 80).c_str(), nl_quote(head, 300).c_str());
+}
+
+// The header block limit exactly (R3): 8192 bytes up to and including the blank line are read;
+// 8193 get 431. Every answer other than 101 has its Content-Length and Connection: close (R2).
+void test_header_limit_exact(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    std::string base = request("GET", "/echo", UPGRADE + KEY + V13 + "X-Pad: ");
+    std::string at = base.substr(0, base.size() - 2);  // without the blank line
+    size_t fill = 8192 - at.size() - 4;                // then the pad and the final CRLF CRLF
+    std::string exact = at + std::string(fill, 'p') + "\r\n\r\n";
+    assert_int_equal(exact.size(), 8192);
+    ws_client c;
+    int st = ws_connect_raw(&c, s.port, exact, T_MS);
+    if (st != 101) NL_FAIL("a request of exactly 8192 bytes: expected 101, got %d: %s", st, nl_quote(c.response, 200).c_str());
+    ws_close(&c);
+    std::string past = at + std::string(fill + 1, 'p') + "\r\n\r\n";
+    std::string answer;
+    st = ws_http_exchange(s.port, past, &answer, T_MS);
+    if (st != 431) NL_FAIL("a request of 8193 bytes: expected 431, got %d: %s", st, nl_quote(answer, 200).c_str());
+    expect_http_framing_at(NL_HERE, past, answer);
+    const std::string reqs[] = {
+        request("GET", "/ws", ""), request("GET", "/", ""), request("GET", "/nope", ""), request("POST", "/ws", ""),
+        request("GET", "/ws", UPGRADE + KEY + "Sec-WebSocket-Version: 8\r\n"), request("GET", "/ws", UPGRADE + V13),
+    };
+    for (const std::string &req : reqs) {
+        st = ws_http_exchange(s.port, req, &answer, T_MS);
+        expect_http_framing_at(NL_HERE, req, answer);
+    }
     srv_stop(&s);
 }
