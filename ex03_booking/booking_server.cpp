@@ -32,6 +32,7 @@ struct booking_srv {
     pthread_cond_t not_full = PTHREAD_COND_INITIALIZER;
     std::vector<booking_job> ring;
     size_t head = 0, count = 0;
+    bool loop_done = false;  // the main loop has ended (shutdown, or the queue removed under us)
     // thread mode: requests being served, so shutdown can wait for them
     int in_flight = 0;  // guarded by lock
     pthread_cond_t idle = PTHREAD_COND_INITIALIZER;
@@ -118,7 +119,8 @@ static void *pool_worker(void *arg)
     booking_job job;
     for (;;) {
         pthread_mutex_lock(&srv->lock);
-        while (srv->count == 0 && !srv->stopping.load()) pthread_cond_wait(&srv->not_empty, &srv->lock);
+        while (srv->count == 0 && !srv->stopping.load() && !srv->loop_done)
+            pthread_cond_wait(&srv->not_empty, &srv->lock);
         if (srv->count == 0) {  // stopping and nothing left to serve
             pthread_mutex_unlock(&srv->lock);
             return nullptr;
@@ -158,6 +160,7 @@ static int run_pool(booking_srv *srv, int workers, char *err, size_t errlen)
         pthread_mutex_unlock(&srv->lock);
     }
     pthread_mutex_lock(&srv->lock);
+    srv->loop_done = true;  // without a signal (the queue was removed), stopping stays false
     pthread_cond_broadcast(&srv->not_empty);
     pthread_mutex_unlock(&srv->lock);
     for (int i = 0; i < started; i++) pthread_join(tids[(size_t)i], nullptr);

@@ -799,6 +799,7 @@ void test_reply_fields(void **);  // test_fields.cpp
 void test_cost_us_between_check_and_commit(void **);
 void test_full_queue_reply_patience(void **);
 void test_key_file_rules(void **);
+void test_shutdown_edges(void **);
 
 #define T(f) cmocka_unit_test_teardown(f, bk_teardown)
 static const struct CMUnitTest tests[] = {
@@ -827,6 +828,7 @@ static const struct CMUnitTest tests[] = {
     T(test_cost_us_between_check_and_commit),
     T(test_full_queue_reply_patience),
     T(test_key_file_rules),
+    T(test_shutdown_edges),
 };
 
 NL_TEST_MAIN("ex03_booking", tests)

@@ -24,6 +24,7 @@ void test_reply_fields(void **);
 void test_cost_us_between_check_and_commit(void **);
 void test_full_queue_reply_patience(void **);
 void test_key_file_rules(void **);
+void test_shutdown_edges(void **);
 
 // One request, its reply: fails at the caller's line when none comes or the tag is not echoed.
 static booking_reply ask_at(const nl_where &w, int qid, const booking_request &q, const char *what)
@@ -169,7 +170,46 @@ void test_reply_fields(void **)
     NL_EXPECT_TRUE(!r.message[0], "list: an empty message with OK");
     NL_EXPECT_EQ_INT(r.shows[0].sold, 1, "list after the cancels");
     NL_EXPECT_EQ_INT(r.shows[0].remaining, 11, "list after the cancels");
+    // Names: the empty name is no show; a 32-byte name whose NUL would be the customer's first byte,
+    // or a customer without its NUL, is MALFORMED.
+    expect_refusal(ask(qid, bk_req(BOOKING_OP_RESERVE, "", 1, 6101, 17), "reserve '' 1"), BOOKING_E_UNKNOWN_SHOW,
+                   "reserve of the empty show name");
+    booking_request nn = bk_req(BOOKING_OP_RESERVE, "hamlet", 1, 6101, 18);
+    memset(nn.show, 'h', sizeof nn.show);
+    memset(nn.customer, 0, sizeof nn.customer);
+    expect_refusal(ask(qid, nn, "32-byte show name"), BOOKING_E_MALFORMED, "a show name of 32 bytes without a NUL");
+    booking_request nc = bk_req(BOOKING_OP_RESERVE, "hamlet", 1, 6101, 19);
+    memset(nc.customer, 'c', sizeof nc.customer);
+    expect_refusal(ask(qid, nc, "32-byte customer"), BOOKING_E_MALFORMED, "a customer name of 32 bytes without a NUL");
+    booking_request nop = bk_req(BOOKING_OP_LIST, "", 0, 6101, 20);
+    for (int op : {0, 4, -1}) {
+        nop.op = (booking_op)op;
+        nop.tag++;
+        expect_refusal(ask(qid, nop, "unknown op"), BOOKING_E_MALFORMED, nl_fmt("op %d", op).c_str());
+    }
+    // A message with nowhere to reply leaves a log line (R12).
+    pthread_mutex_lock(&s.lock);
+    size_t before = s.output.size();
+    pthread_mutex_unlock(&s.lock);
+    booking_reply none;
+    (void)send_len(qid, 5, &none, 0);
+    uint64_t deadline = nl_now_ms() + 5000;
+    bool logged = false;
+    while (!logged && nl_now_ms() < deadline) {
+        pthread_mutex_lock(&s.lock);
+        logged = s.output.size() > before;
+        pthread_mutex_unlock(&s.lock);
+        if (!logged) usleep(2000);
+    }
+    NL_EXPECT_TRUE(logged, "a 5-byte message: expected a log line saying it was dropped");
     NL_EXPECT_EQ_INT(bk_stop(&s), 0, "SIGTERM");
+    // A 31-byte show name is a name (its NUL is the 32nd byte).
+    std::string n31(31, 'n');
+    bk_server &t = *bk_new();
+    assert_int_equal(bk_start(&t, {"--mode", "seq", "--stock", n31 + "=2"}), 0);
+    booking_request q31 = bk_req(BOOKING_OP_RESERVE, n31.c_str(), 2, 6102, 1);
+    expect_ok(ask(t.qid, q31, "reserve of a 31-byte show"), q31, 2, 0, "reserve of a 31-byte show name");
+    NL_EXPECT_EQ_INT(bk_stop(&t), 0, "SIGTERM");
 }
 
 // --cost-us is spent in every reservation and cancellation (R-cost): a request cannot be answered
@@ -288,4 +328,68 @@ void test_key_file_rules(void **)
     assert_int_equal(symlink(target.c_str(), link.c_str()), 0);
     expect_exit1(link, "a symbolic link as --key-path");
     NL_EXPECT_EQ_INT(msgget(ftok(target.c_str(), BOOKING_PROJ_ID), 0), -1, "no queue for the link's target");
+}
+
+// SIGTERM while a reservation is in progress (R17): it is answered, then the server exits 0 and the
+// queue is gone. In thread mode the server waits up to 2 s for its threads: a 1.2 s reservation fits.
+static void shutdown_answers_in_progress(void)
+{
+    for (const char *mode : {"thread", "pool"}) {
+        bk_server &s = *bk_new();
+        assert_int_equal(bk_start(&s, {"--mode", mode, "--workers", "2", "--cost-us", "1200000", "--stock", "hamlet=5"}), 0);
+        booking_request q = bk_req(BOOKING_OP_RESERVE, "hamlet", 3, 6400, 1);
+        assert_int_equal(bk_send(s.qid, &q), 0);
+        // A list sent after it is answered (by another worker or thread) only once the main loop
+        // has handed the reservation on: from then on it is in progress.
+        booking_request l = bk_req(BOOKING_OP_LIST, "", 0, 6401, 2);
+        booking_reply lr = ask(s.qid, l, "a list behind the reservation");
+        NL_EXPECT_EQ_INT(lr.status, BOOKING_OK, "%s mode: a list behind the reservation", mode);
+        assert_int_equal(kill(s.pid, SIGTERM), 0);
+        booking_reply r;
+        if (bk_recv(s.qid, 6400, &r) < 0) NL_FAIL("%s mode: SIGTERM during a reservation: expected its reply, got none", mode);
+        if (r.status != BOOKING_OK || r.tag != 1 || r.count != 3 || r.remaining != 2)
+            NL_FAIL("%s mode: the reservation in progress: expected OK, 3 seats, 2 left; got status %d count %d remaining %d",
+                    mode, r.status, r.count, r.remaining);
+        NL_EXPECT_TRUE(bk_wait_exit(&s, 10000), "%s mode: exit after SIGTERM", mode);
+        NL_EXPECT_TRUE(WIFEXITED(s.status) && WEXITSTATUS(s.status) == 0, "%s mode: exit status 0", mode);
+        NL_EXPECT_TRUE(msgget(s.key, 0) < 0, "%s mode: the queue removed", mode);
+    }
+}
+
+// A queue so full that the shutdown's wake-up message cannot be sent: the server still stops
+// (R17: it removes the queue instead); a queue removed under a running server makes it exit (R23).
+static void shutdown_full_queue_and_removed_queue(void)
+{
+    for (const char *mode : {"seq", "pool", "thread"}) {
+        bk_server &s = *bk_new();
+        assert_int_equal(bk_start(&s, {"--mode", mode, "--stock", "hamlet=5"}), 0);
+        char junk[512] = {};
+        int n = 0;
+        for (;;) {
+            struct {
+                long mtype;
+                char body[512];
+            } m;
+            m.mtype = 9;  // never read by the server
+            memcpy(m.body, junk, sizeof junk);
+            if (msgsnd(s.qid, &m, sizeof m.body, IPC_NOWAIT) < 0) break;
+            n++;
+        }
+        NL_EXPECT_TRUE(n > 0 && errno == EAGAIN, "%s mode: the queue filled (%d messages)", mode, n);
+        assert_int_equal(kill(s.pid, SIGTERM), 0);
+        NL_EXPECT_TRUE(bk_wait_exit(&s, 10000), "%s mode: exit after SIGTERM with the queue full", mode);
+        NL_EXPECT_TRUE(WIFEXITED(s.status) && WEXITSTATUS(s.status) == 0, "%s mode: exit status 0", mode);
+        NL_EXPECT_TRUE(msgget(s.key, 0) < 0, "%s mode: the queue removed", mode);
+        bk_server &t = *bk_new();
+        assert_int_equal(bk_start(&t, {"--mode", mode, "--stock", "hamlet=5"}), 0);
+        assert_int_equal(msgctl(t.qid, IPC_RMID, nullptr), 0);
+        NL_EXPECT_TRUE(bk_wait_exit(&t, 10000), "%s mode: exit after its queue was removed", mode);
+        NL_EXPECT_TRUE(t.exited && WIFEXITED(t.status), "%s mode: an exit, not a crash", mode);
+    }
+}
+
+void test_shutdown_edges(void **)
+{
+    shutdown_answers_in_progress();
+    shutdown_full_queue_and_removed_queue();
 }
