@@ -461,6 +461,7 @@ void test_utf8_boundaries(void **)
         "\xf1\x7f\x80\x80", "\xf1\x80\x7f\x80", "\xf1\x80\x80\x7f", "\xf1\x80\x80\xc0", "\xf3\xc0\x80\x80",
         "\xf4\x80\x80\xc0",
         "\xc2", "\xe1\x80", "\xf1\x80\x80", "a\xdf", "a\xef\xbf",
+        "\xc2\x80\x80", "\xe0\xa0\x80\xbf", "\xf0\x90\x80\x80\x80",  // a valid character, then a stray byte
     };
     for (const char *bad : invalid) violation(s.port, frame(0x1, bad), 1007);
     srv_stop(&s);
@@ -664,5 +665,58 @@ void test_header_limit_exact(void **)
         st = ws_http_exchange(s.port, req, &answer, T_MS);
         expect_http_framing_at(NL_HERE, req, answer);
     }
+    srv_stop(&s);
+}
+
+// Makes sure the server has read what was sent on another connection: a Ping round trip on b. The
+// server reads both sockets in the same loop, so what was sent before the ping is read by then (it
+// only makes the cuts below reach the parser separately; the test holds whatever the timing).
+static void barrier_at(const nl_where &w, ws_client *b)
+{
+    if (ws_send_raw(b, frame(0x9, "sync")) != 0) nl_fail_at(w, "sending a ping: the send failed");
+    ws_frame_in f;
+    if (ws_read_frame(b, &f, T_MS) != 1 || f.opcode != 0xA || f.data != "sync")
+        nl_fail_at(w, "a ping on a second connection: expected its pong");
+}
+
+// A frame may arrive in pieces (TCP has no message boundaries): cut at every byte of its header
+// and mask key, in the middle and before its last byte, with 7-, 16- and 64-bit lengths, it is
+// echoed whole (R7, R13).
+void test_frame_splits(void **)
+{
+    nl_server s;
+    srv_start(&s);
+    ws_client a, b;
+    ws_open(&a, s.port, "/echo");
+    ws_open(&b, s.port, "/echo");
+    const size_t lens[] = {5, 300, 65536};
+    for (size_t len : lens) {
+        std::string data(len, 'x');
+        for (size_t i = 0; i < len; i++) data[i] = (char)('A' + i % 23);
+        std::string f = frame(len == 65536 ? 0x2 : 0x1, data);
+        size_t hdr = len < 126 ? 6 : len <= 0xFFFF ? 8 : 14;
+        std::vector<size_t> cuts;
+        for (size_t k = 1; k <= hdr + 1; k++) cuts.push_back(k);
+        cuts.push_back(f.size() / 2);
+        cuts.push_back(f.size() - 1);
+        for (size_t k : cuts) {
+            assert_int_equal(ws_send_raw(&a, f.substr(0, k)), 0);
+            barrier_at(NL_HERE, &b);
+            assert_int_equal(ws_send_raw(&a, f.substr(k)), 0);
+            std::string m;
+            int r = ws_read_message(&a, &m, T_MS);
+            if (r != 1 || m != data)
+                NL_FAIL("a %zu-byte message sent in two pieces cut after byte %zu: expected it echoed whole, got %s", len,
+                        k, r == 1 ? nl_quote(m, 40).c_str() : r == -3 ? "a Close" : "nothing");
+        }
+    }
+    // Empty frames: a Ping and a text message without payload, one after the other.
+    assert_int_equal(ws_send_raw(&a, frame(0x9, "")), 0);
+    ws_frame_in pong;
+    assert_int_equal(ws_read_frame(&a, &pong, T_MS), 1);
+    assert_int_equal(pong.opcode, 0xA);
+    assert_true(pong.data.empty());
+    ws_close(&a);
+    ws_close(&b);
     srv_stop(&s);
 }
