@@ -145,11 +145,11 @@ void test_reply_fields(void **)
     NL_EXPECT_EQ_INT(r.status, BOOKING_E_SOLD_OUT, "reserve tosca 4 with 3 left");
     NL_EXPECT_EQ_INT(r.remaining, 3, "reserve tosca 4 with 3 left");
     NL_EXPECT_STREQ(r.message, "only 3 seat(s) left for tosca", "reserve tosca 4 with 3 left");
-    // Cancel counts: 1,000,000 is a count (more than the booking has: NO_BOOKING), 1,000,001 is not.
+    // Cancel counts: any positive count is a count; more than the booking has is NO_BOOKING (R7, R10).
     expect_refusal(ask(qid, bk_req(BOOKING_OP_CANCEL, "hamlet", 1000000, 6101, 9, ten), "cancel 1000000"),
                    BOOKING_E_NO_BOOKING, "cancel 1000000 seats of a 10-seat booking");
-    expect_refusal(ask(qid, bk_req(BOOKING_OP_CANCEL, "hamlet", 1000001, 6101, 10, ten), "cancel 1000001"),
-                   BOOKING_E_BAD_COUNT, "cancel 1000001 seats");
+    expect_refusal(ask(qid, bk_req(BOOKING_OP_CANCEL, "hamlet", -1, 6101, 10, ten), "cancel -1"),
+                   BOOKING_E_BAD_COUNT, "cancel -1 seats");
     expect_refusal(ask(qid, bk_req(BOOKING_OP_CANCEL, "hamlet", 11, 6101, 11, ten), "cancel 11 of 10"),
                    BOOKING_E_NO_BOOKING, "cancel 11 seats of a 10-seat booking");
     // Exactly what the booking has left: given back, and the booking is gone.
@@ -331,12 +331,13 @@ void test_key_file_rules(void **)
 }
 
 // SIGTERM while a reservation is in progress (R17): it is answered, then the server exits 0 and the
-// queue is gone. In thread mode the server waits up to 2 s for its threads: a 1.2 s reservation fits.
+// queue is gone. In thread mode the server waits up to 2 s for its threads: a 0.5 s reservation fits
+// (with room for a loaded machine to start its thread late).
 static void shutdown_answers_in_progress(void)
 {
     for (const char *mode : {"thread", "pool"}) {
         bk_server &s = *bk_new();
-        assert_int_equal(bk_start(&s, {"--mode", mode, "--workers", "2", "--cost-us", "1200000", "--stock", "hamlet=5"}), 0);
+        assert_int_equal(bk_start(&s, {"--mode", mode, "--workers", "2", "--cost-us", "500000", "--stock", "hamlet=5"}), 0);
         booking_request q = bk_req(BOOKING_OP_RESERVE, "hamlet", 3, 6400, 1);
         assert_int_equal(bk_send(s.qid, &q), 0);
         // A list sent after it is answered (by another worker or thread) only once the main loop
