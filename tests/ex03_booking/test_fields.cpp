@@ -8,6 +8,7 @@
 #include "nl_test.h"
 #include "nl_testproc.h"
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -330,6 +332,37 @@ void test_key_file_rules(void **)
     NL_EXPECT_EQ_INT(msgget(ftok(target.c_str(), BOOKING_PROJ_ID), 0), -1, "no queue for the link's target");
 }
 
+// A thread blocked in msgrcv for one reply: the kernel hands a message straight to a waiting
+// receiver, so the reply is ours even when the server removes its queue right after sending it.
+struct reply_reader {
+    int qid;
+    long mtype;
+    booking_reply r;
+    int rc = -1;
+    std::atomic<pid_t> tid{0};
+};
+static void *reply_reader_main(void *arg)
+{
+    reply_reader *x = (reply_reader *)arg;
+    x->tid = gettid();
+    x->rc = bk_recv(x->qid, x->mtype, &x->r);
+    return nullptr;
+}
+static bool reader_waiting(void *arg)
+{
+    reply_reader *x = (reply_reader *)arg;
+    if (!x->tid) return false;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)x->tid);
+    FILE *f = fopen(path, "r");
+    long nr = -1;
+    if (f) {
+        if (fscanf(f, "%ld", &nr) != 1) nr = -1;
+        fclose(f);
+    }
+    return nr == SYS_msgrcv;
+}
+
 // SIGTERM while a reservation is in progress (R17): it is answered, then the server exits 0 and the
 // queue is gone. In thread mode the server waits up to 2 s for its threads: a 0.5 s reservation fits
 // (with room for a loaded machine to start its thread late).
@@ -338,6 +371,12 @@ static void shutdown_answers_in_progress(void)
     for (const char *mode : {"thread", "pool"}) {
         bk_server &s = *bk_new();
         assert_int_equal(bk_start(&s, {"--mode", mode, "--workers", "2", "--cost-us", "500000", "--stock", "hamlet=5"}), 0);
+        reply_reader rd;
+        rd.qid = s.qid;
+        rd.mtype = 6400;
+        pthread_t tid;
+        assert_int_equal(pthread_create(&tid, nullptr, reply_reader_main, &rd), 0);
+        NL_EXPECT_TRUE(nl_wait_until(reader_waiting, &rd, 5000), "%s mode: the reply reader waiting in msgrcv", mode);
         booking_request q = bk_req(BOOKING_OP_RESERVE, "hamlet", 3, 6400, 1);
         assert_int_equal(bk_send(s.qid, &q), 0);
         // A list sent after it is answered (by another worker or thread) only once the main loop
@@ -346,8 +385,9 @@ static void shutdown_answers_in_progress(void)
         booking_reply lr = ask(s.qid, l, "a list behind the reservation");
         NL_EXPECT_EQ_INT(lr.status, BOOKING_OK, "%s mode: a list behind the reservation", mode);
         assert_int_equal(kill(s.pid, SIGTERM), 0);
-        booking_reply r;
-        if (bk_recv(s.qid, 6400, &r) < 0) NL_FAIL("%s mode: SIGTERM during a reservation: expected its reply, got none", mode);
+        pthread_join(tid, nullptr);
+        booking_reply &r = rd.r;
+        if (rd.rc < 0) NL_FAIL("%s mode: SIGTERM during a reservation: expected its reply, got none", mode);
         if (r.status != BOOKING_OK || r.tag != 1 || r.count != 3 || r.remaining != 2)
             NL_FAIL("%s mode: the reservation in progress: expected OK, 3 seats, 2 left; got status %d count %d remaining %d",
                     mode, r.status, r.count, r.remaining);
