@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <dirent.h>
+#include <map>
 #include <fcntl.h>
 #include <functional>
 #include <mutex>
@@ -81,7 +83,49 @@ struct shared_state {
     int counter = 0;
     bool root_mode = false;   // running as root: one uid per slot
     std::vector<uid_t> slot_uids;
+    // Root mode: what a test of each exercise must not see (sandbox.h, mt_isolation), made before
+    // the workers start; each test adds its own folder and its variant's.
+    std::map<const mt_spec *, mt_isolation> iso;
 };
+
+// The C++ sources and patches under dir (two levels down): the reference, its mutants, the suite.
+static void source_files(const std::string &dir, int depth, std::vector<std::string> *out)
+{
+    DIR *d = opendir(dir.c_str());
+    if (!d) return;
+    while (struct dirent *e = readdir(d)) {
+        std::string name = e->d_name, path = dir + "/" + name;
+        if (name[0] == '.') continue;
+        struct stat sb;
+        if (lstat(path.c_str(), &sb) < 0) continue;
+        if (S_ISDIR(sb.st_mode)) {
+            if (depth > 0 && name != "oracle") source_files(path, depth - 1, out);
+            continue;
+        }
+        size_t dot = name.rfind('.');
+        std::string ext = dot == std::string::npos ? "" : name.substr(dot);
+        if (S_ISREG(sb.st_mode) && (ext == ".cpp" || ext == ".h" || ext == ".hpp" || ext == ".patch")) out->push_back(path);
+    }
+    closedir(d);
+}
+
+static void prepare_isolation(shared_state *st, const std::vector<mt_variant> &variants)
+{
+    std::vector<std::string> handed_in;  // every submission's files: no test reads another's
+    for (const mt_variant &v : variants)
+        if (v.kind == MT_SUBMISSION)
+            for (const std::vector<std::string> *fs : {&v.spec->files, &v.spec->bonus_files})
+                for (const std::string &f : *fs) handed_in.push_back(v.sub_dir + "/" + f);
+    for (const mt_variant &v : variants) {
+        if (st->iso.count(v.spec)) continue;
+        mt_isolation &iso = st->iso[v.spec];
+        iso.cover = {"/tmp", "/var/tmp", "/run/lock", "/dev/shm", st->tmp};
+        iso.keep = {st->opt->root, st->opt->build};
+        source_files(v.spec->dir, 2, &iso.hide_files);
+        source_files(st->opt->root + "/tests/" + v.spec->id, 2, &iso.hide_files);
+        iso.hide_files.insert(iso.hide_files.end(), handed_in.begin(), handed_in.end());
+    }
+}
 
 // Sandbox uids are taken from [61000, 62000): each worker slot holds an flock on a file named after
 // its uid for the whole run, so two moulinettes on one machine never share (and never sweep) a uid.
@@ -169,6 +213,21 @@ void check_norm(const mt_options &opt, mt_variant *v, const std::string &build)
     }
 }
 
+// The first line of a sanitizer's report in a test's log, else "".
+static std::string sanitizer_report(const std::string &log)
+{
+    for (const char *mark : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer",
+                             "runtime error: ", "ERROR: UndefinedBehaviorSanitizer"}) {
+        size_t at = log.find(mark);
+        if (at == std::string::npos) continue;
+        size_t from = log.rfind('\n', at), to = log.find('\n', at);
+        from = from == std::string::npos ? 0 : from + 1;
+        std::string line = log.substr(from, (to == std::string::npos ? log.size() : to) - from);
+        return line.size() > 300 ? line.substr(0, 300) + "..." : line;
+    }
+    return "";
+}
+
 void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &main_build, int slot)
 {
     const mt_options &opt = *st->opt;
@@ -188,6 +247,16 @@ void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &ma
     if (idx < v->test_timeout_s.size() && v->test_timeout_s[idx] > 0) lim.timeout_s = v->test_timeout_s[idx];
     lim.limit_as = opt.san.empty() && t.san.empty();
     lim.uid = st->root_mode ? st->slot_uids[(size_t)slot] : 0;
+    mt_isolation iso;
+    if (lim.uid) {
+        // The test's folder and its variant's build are seen; the variant's copy of the sources is not.
+        iso = st->iso.at(v->spec);
+        std::string base = main_build.substr(0, main_build.rfind('/'));
+        iso.keep.push_back(dir);
+        iso.keep.push_back(base);
+        iso.hide_dirs.push_back(base + "/tree");
+        lim.iso = &iso;
+    }
     if (lim.uid && chown(dir.c_str(), lim.uid, lim.uid) < 0) {
         res.detail = std::string("grader: cannot prepare the test folder: ") + strerror(errno);
         return;
@@ -206,7 +275,7 @@ void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &ma
     std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + dir, "TMPDIR=" + dir,
                                     "LANG=C.UTF-8", "NO_COLOR=1", "NETLAB_BIN_DIR=" + build + "/bin",
                                     "NETLAB_RESULT_FILE=" + result_file, std::string("NETLAB_NONCE=") + nonce};
-    for (const char *k : {"ASAN_OPTIONS", "TSAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "NETLAB_LOG"})
+    for (const char *k : {"ASAN_OPTIONS", "TSAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "NETLAB_LOG", "NETLAB_WS_BACKEND"})
         if (const char *val = getenv(k)) env.push_back(std::string(k) + "=" + val);
     if (v->test_env)
         for (const std::string &e : v->test_env(idx)) env.push_back(e);
@@ -246,6 +315,15 @@ void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &ma
         bool plain = r.outcome == MT_EXITED && r.code == 1 && why.find(": ") != std::string::npos;
         if (plain) res.detail = why;
         else if (!why.empty()) res.detail += ": " + why;
+    }
+    // In a sanitizer build a report fails the test even when nothing checked a status: a server's
+    // report at its SIGKILL, a child nobody waited for, a UBSan line that did not abort.
+    if (res.passed && (!opt.san.empty() || !t.san.empty())) {
+        std::string report = sanitizer_report(mt_read_head(dir + "/.log", 4u << 20));
+        if (!report.empty()) {
+            res.passed = false;
+            res.detail = "sanitizer report: " + report;
+        }
     }
     if (opt.verbose) fprintf(stderr, "--- %s %s ---\n%s\n", v->spec->id.c_str(), t.name.c_str(), r.log_tail.c_str());
     std::string ignored;
@@ -481,6 +559,7 @@ int mt_run_variants(const mt_options &opt, std::vector<mt_variant> *variants)
     }
     st.tmp = buf.data();
     chmod(st.tmp.c_str(), 0755);  // the sandbox uids must reach the builds inside
+    if (st.root_mode) prepare_isolation(&st, *variants);
     for (mt_variant &v : *variants) {
         v.results.clear();
         for (const mt_test &t : v.spec->tests) {

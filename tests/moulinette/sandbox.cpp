@@ -1,6 +1,8 @@
 // sandbox.cpp — fork, setpgid, setrlimit, (setuid), exec; pidfd + poll for the deadline.
 #include "sandbox.h"
 
+#include <algorithm>
+
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -8,8 +10,16 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -74,6 +84,9 @@ struct child_plan {
     const char *cwd, *log_path;
     mt_limits lim;
     rlim_t nproc;              // 0: leave RLIMIT_NPROC alone
+    // Isolation (lim.iso): covers, the keeps under a cover with every folder above them to create
+    // in the new tmpfs, then what to hide; all made before fork().
+    std::vector<const char *> covers, keeps, keep_parents, hide_files, hide_dirs;
 };
 
 static void child_fail(const char *what)
@@ -81,6 +94,56 @@ static void child_fail(const char *what)
     ssize_t w = write(2, what, strlen(what));
     (void)w;
     _exit(126);
+}
+
+static void put(int fd, const char *a, const char *b = "", const char *c = "")
+{
+    for (const char *s : {a, b, c}) {
+        ssize_t w = write(fd, s, strlen(s));
+        (void)w;
+    }
+}
+
+// Async-signal-safe: syscalls only. Returns false when the namespaces cannot be had (then the
+// test runs without them, and the log says so); a keep that cannot be bound is fatal.
+static bool isolate(const child_plan &p, int log)
+{
+    if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET) < 0) {
+        put(log, "sandbox: no namespaces (", strerror(errno), "): this test is not isolated\n");
+        return false;
+    }
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) child_fail("sandbox: cannot make mounts private\n");
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);  // the new namespace's loopback starts down
+    struct ifreq ifr = {};
+    memcpy(ifr.ifr_name, "lo", 3);
+    if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0) child_fail("sandbox: no loopback\n");
+    ifr.ifr_flags = (short)(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) child_fail("sandbox: cannot bring the loopback up\n");
+    close(s);
+    // The keeps are opened before the covers hide them, then bound back through /proc/self/fd.
+    int fds[64];
+    size_t nk = p.keeps.size() < 64 ? p.keeps.size() : 64;
+    for (size_t i = 0; i < nk; i++)
+        if ((fds[i] = open(p.keeps[i], O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) put(log, "sandbox: cannot open ", p.keeps[i], "\n");
+    for (const char *c : p.covers)
+        if (mount("netlab-sandbox", c, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=256m") < 0)
+            put(log, "sandbox: cannot cover ", c, "\n");
+    for (const char *d : p.keep_parents) mkdir(d, 0755);
+    for (size_t i = 0; i < nk; i++) {
+        if (fds[i] < 0) continue;
+        char path[32] = "/proc/self/fd/";
+        char digits[12];
+        int n = 0;
+        for (int v = fds[i]; v > 0 || n == 0; v /= 10) digits[n++] = (char)('0' + v % 10);
+        size_t at = strlen(path);
+        while (n > 0) path[at++] = digits[--n];
+        path[at] = '\0';
+        if (mount(path, p.keeps[i], nullptr, MS_BIND | MS_REC, nullptr) < 0) child_fail("sandbox: cannot bind a kept folder\n");
+        close(fds[i]);
+    }
+    for (const char *d : p.hide_dirs) mount("netlab-hidden", d, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=0555,size=4k");
+    for (const char *f : p.hide_files) mount("/dev/null", f, nullptr, MS_BIND, nullptr);
+    return true;
 }
 
 [[noreturn]] static void child(const child_plan &p)
@@ -96,6 +159,7 @@ static void child_fail(const char *what)
     set_limit(RLIMIT_CPU, (rlim_t)p.lim.timeout_s + 5);
     if (p.lim.limit_as) set_limit(RLIMIT_AS, 4ull << 30);
     if (p.nproc) set_limit(RLIMIT_NPROC, p.nproc);
+    if (p.lim.uid != 0 && p.lim.iso) isolate(p, log);
     if (p.lim.uid != 0 && (setgroups(0, nullptr) < 0 || setgid(p.lim.uid) < 0 || setuid(p.lim.uid) < 0))
         child_fail("sandbox: cannot switch to the grading uid\n");
     if (chdir(p.cwd) < 0) child_fail("sandbox: cannot enter the test folder\n");
@@ -130,6 +194,22 @@ void mt_sandbox_sweep_uid(uid_t uid)
         int id = msgctl(i, MSG_STAT, &ds);
         if (id >= 0 && ds.msg_perm.uid == uid) msgctl(id, IPC_RMID, nullptr);
     }
+    // And shared memory segments and semaphore sets (a test in its own IPC namespace leaves none:
+    // these are for a test that could not have one).
+    struct shminfo sinfo;
+    int maxshm = shmctl(0, IPC_INFO, (struct shmid_ds *)&sinfo);
+    for (int i = 0; i <= maxshm; i++) {
+        struct shmid_ds ds;
+        int id = shmctl(i, SHM_STAT, &ds);
+        if (id >= 0 && ds.shm_perm.uid == uid) shmctl(id, IPC_RMID, nullptr);
+    }
+    struct seminfo seinfo;
+    int maxsem = semctl(0, 0, IPC_INFO, (struct seminfo *)&seinfo);
+    for (int i = 0; i <= maxsem; i++) {
+        struct semid_ds ds;
+        int id = semctl(i, 0, SEM_STAT, &ds);
+        if (id >= 0 && ds.sem_perm.uid == uid) semctl(id, 0, IPC_RMID);
+    }
 }
 
 mt_run mt_sandbox_run(const std::vector<std::string> &argv, const std::string &cwd,
@@ -145,6 +225,31 @@ mt_run mt_sandbox_run(const std::vector<std::string> &argv, const std::string &c
     plan.log_path = log_path.c_str();
     plan.lim = lim;
     plan.nproc = 0;
+    // Isolation: which keeps lie under a cover (the others are seen anyway), and the folders above
+    // each such keep, from the cover down, to create in the cover's new tmpfs.
+    auto under = [](const std::string &path, const std::string &dir) {
+        return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
+    };
+    std::vector<std::string> parents;
+    if (lim.iso) {
+        for (const std::string &c : lim.iso->cover) {
+            bool nested = false;
+            for (const std::string &o : lim.iso->cover) nested = nested || under(c, o);
+            if (!nested) plan.covers.push_back(c.c_str());
+        }
+        for (const std::string &k : lim.iso->keep) {
+            const std::string *top = nullptr;
+            for (const char *c : plan.covers)
+                if (under(k, c)) top = &*std::find(lim.iso->cover.begin(), lim.iso->cover.end(), std::string(c));
+            if (!top) continue;
+            plan.keeps.push_back(k.c_str());
+            for (size_t at = top->size() + 1; (at = k.find('/', at)) != std::string::npos; at++) parents.push_back(k.substr(0, at));
+            parents.push_back(k);
+        }
+        for (const std::string &d : parents) plan.keep_parents.push_back(d.c_str());
+        for (const std::string &f : lim.iso->hide_files) plan.hide_files.push_back(f.c_str());
+        for (const std::string &d : lim.iso->hide_dirs) plan.hide_dirs.push_back(d.c_str());
+    }
     if (lim.uid != 0) plan.nproc = (rlim_t)lim.nproc;
     // No uid of its own: the limit counts all of this user's tasks, so allow what runs already.
     else if (getuid() != 0 && lim.nproc > 0) plan.nproc = (rlim_t)(count_user_tasks(getuid()) + lim.nproc);

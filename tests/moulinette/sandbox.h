@@ -5,6 +5,15 @@
 #include <sys/types.h>
 #include <vector>
 
+// What a test may see of the machine, in root mode (namespaces need CAP_SYS_ADMIN): its own mount,
+// IPC and network namespaces; `cover` folders get an empty private tmpfs (the world-writable places
+// and the grader's temporary root), `keep` folders are seen through them as they are (the test's
+// folder, its build, the tree), `hide_files` read as empty (/dev/null bound over them: the reference,
+// the suite's sources, the other submissions' files), `hide_dirs` are seen empty and read-only.
+struct mt_isolation {
+    std::vector<std::string> cover, keep, hide_files, hide_dirs;
+};
+
 struct mt_limits {
     int timeout_s = 30;
     bool limit_as = true;          // RLIMIT_AS 4 GiB (off for sanitizer builds)
@@ -12,6 +21,7 @@ struct mt_limits {
     int nofile = 4096;
     int nproc = 1024;              // applied only with a dedicated uid
     uid_t uid = 0;                 // 0: run as the grader's own user
+    const mt_isolation *iso = nullptr;  // with uid != 0: namespaces and hidden paths (see above)
 };
 
 enum mt_outcome { MT_EXITED, MT_SIGNALED, MT_TIMEOUT, MT_SPAWN_FAILED };
