@@ -6,8 +6,9 @@
 #   make grade EX=<id> SUB=<dir>
 #   make mutate EX=<id> [MAX=N] [FILE=f.cpp]   operator mutants: the suite's mutation score
 #   make stability EX=<id> [RUNS=50] [ONLY="test_a ..."]   run a reference suite RUNS times: failures per test
+#   make sancheck [SANCHECK_ASAN="ex..."] [SANCHECK_TSAN="ex..."]   references under ASan+UBSan, concurrent ones under TSan
 #   make bench | bench-ex00 ... ; make fuzz [FUZZ_S=30] ; make dist-student ; make clean
-#   make SAN=address|thread|undefined <target>
+#   make SAN=address|thread|undefined|address+undefined <target>
 include mk/config.mk
 
 # Builds run two jobs at a time unless told otherwise (make -jN); the graders' runs stay in order.
@@ -27,7 +28,7 @@ MOULINETTE := $(BUILD)/bin/moulinette
 JOBS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1))))
 EX ?=
 
-.PHONY: stability all libs moulinette-bin unit-tests unit-tests-bin interop test moulinette mutate grade bench fuzz dist-student clean $(EXERCISES)
+.PHONY: sancheck stability all libs moulinette-bin unit-tests unit-tests-bin interop test moulinette mutate grade bench fuzz dist-student clean $(EXERCISES)
 all: libs moulinette-bin unit-tests-bin $(EXERCISES)
 
 libs:
@@ -79,6 +80,11 @@ stability: libs
 	+@$(MAKE) --no-print-directory -C $(EX) NETLAB_PREBUILT=1 all
 	ONLY="$(ONLY)" scripts/stability.sh $(EX) $(RUNS) $(BUILD)
 
+# Every reference suite under ASan+LeakSanitizer+UBSan (build-address+undefined/), the concurrent ones
+# under TSan (build-thread/), and the unit tests of common/ and of the grader in both: scripts/sancheck.sh.
+sancheck:
+	SANCHECK_ASAN="$(SANCHECK_ASAN)" SANCHECK_TSAN="$(SANCHECK_TSAN)" JOBS=$(JOBS) scripts/sancheck.sh
+
 # make bench-ex00 runs tests/bench/ex00_*/ ; make bench runs them all.
 BENCHES := $(patsubst tests/bench/%/Makefile,%,$(wildcard tests/bench/*/Makefile))
 bench: $(addprefix bench-,$(foreach b,$(BENCHES),$(firstword $(subst _, ,$(b)))))
@@ -99,4 +105,5 @@ dist-student: moulinette-bin
 	$(MOULINETTE) dist-student $(BUILD)/dist/netlab-student
 
 clean:
-	rm -rf $(NETLAB_ROOT)/build $(NETLAB_ROOT)/build-address $(NETLAB_ROOT)/build-thread $(NETLAB_ROOT)/build-undefined
+	rm -rf $(NETLAB_ROOT)/build $(NETLAB_ROOT)/build-address $(NETLAB_ROOT)/build-thread $(NETLAB_ROOT)/build-undefined \
+	       '$(NETLAB_ROOT)/build-address+undefined'

@@ -5,8 +5,9 @@ ifndef NETLAB_ROOT
 NETLAB_ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 endif
 
-# SAN=address|thread|undefined builds everything with that sanitizer in its own folder,
-# so a sanitizer build never mixes objects with the normal one.
+# SAN=address|thread|undefined|address+undefined builds everything with that sanitizer in its own
+# folder, so a sanitizer build never mixes objects with the normal one (address+undefined: ASan,
+# LeakSanitizer and UBSan in one build, what `make sancheck` runs every reference under).
 SAN ?=
 ifeq ($(SAN),)
 BUILD ?= $(NETLAB_ROOT)/build
@@ -26,9 +27,10 @@ endif
 SAN_FLAGS_address   := -fsanitize=address -fno-omit-frame-pointer
 SAN_FLAGS_thread    := -fsanitize=thread
 SAN_FLAGS_undefined := -fsanitize=undefined -fno-sanitize-recover=all
+SAN_FLAGS_address+undefined := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ifneq ($(SAN),)
 ifeq ($(SAN_FLAGS_$(SAN)),)
-$(error SAN=$(SAN) is not one of: address thread undefined)
+$(error SAN=$(SAN) is not one of: address thread undefined address+undefined)
 endif
 endif
 SAN_FLAGS := $(SAN_FLAGS_$(SAN))

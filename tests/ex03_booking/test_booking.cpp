@@ -361,7 +361,7 @@ static bool server_idle(void *a)
 {
     idle_arg *i = (idle_arg *)a;
     struct msqid_ds ds;
-    return msgctl(i->qid, IPC_STAT, &ds) == 0 && ds.msg_qnum == 0 && bk_proc_status(i->pid, "Threads") == i->threads;
+    return msgctl(i->qid, IPC_STAT, &ds) == 0 && ds.msg_qnum == 0 && nl_proc_threads(i->pid) == i->threads;
 }
 
 static void test_rejects_malformed(void **)
@@ -699,14 +699,7 @@ static void test_reclaims_stale_queue(void **)
 
 static bool under_sanitizer(pid_t pid)
 {
-    char path[64], line[512];
-    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-    FILE *f = fopen(path, "r");
-    bool found = false;
-    while (f && !found && fgets(line, sizeof line, f))
-        found = strstr(line, "libasan") || strstr(line, "libtsan") || strstr(line, "liblsan");
-    if (f) fclose(f);
-    return found;
+    return nl_proc_linked_with(pid, "libasan") || nl_proc_linked_with(pid, "libtsan") || nl_proc_linked_with(pid, "liblsan");
 }
 
 static void list_calls(int qid, int n)
@@ -727,7 +720,7 @@ struct threads_arg {
 static bool threads_back(void *a)
 {
     threads_arg *t = (threads_arg *)a;
-    return bk_proc_status(t->pid, "Threads") == t->want;
+    return nl_proc_threads(t->pid) == t->want;
 }
 
 static long count_mappings(pid_t pid)
@@ -758,7 +751,7 @@ static void test_thread_mode_releases_threads(void **)
     long before = count_mappings(s.pid), vm_before = bk_proc_status(s.pid, "VmSize");
     list_calls(s.qid, 300);
     if (!nl_wait_until(threads_back, &ta, 5000))
-        fail_msg("request threads did not end: %ld threads", bk_proc_status(s.pid, "Threads"));
+        fail_msg("request threads did not end: %d threads", nl_proc_threads(s.pid));
     long after = count_mappings(s.pid), vm_after = bk_proc_status(s.pid, "VmSize");
     assert_true(before > 0 && after > 0);
     fprintf(stderr, "mappings %ld -> %ld, VmSize %ld kB -> %ld kB over 300 requests\n", before, after, vm_before,

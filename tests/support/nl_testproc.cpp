@@ -161,17 +161,50 @@ bool nl_server_output_contains(nl_server *s, const char *needle, int timeout_ms)
     }
 }
 
+// A process linked with libtsan runs one thread of the sanitizer's own (its background thread,
+// started with every signal blocked, outside pthread_create): not a thread the program made.
+static bool tsan_runtime_thread(pid_t pid, const char *tid)
+{
+    char path[320], line[256];
+    snprintf(path, sizeof path, "/proc/%d/task/%s/status", (int)pid, tid);
+    FILE *f = fopen(path, "r");
+    unsigned long long blocked = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "SigBlk: %llx", &blocked) == 1) break;
+    if (f) fclose(f);
+    // Every classic signal but SIGKILL and SIGSTOP (which cannot be blocked) blocked.
+    unsigned long long classic = 0x7fffffffull & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+    return (blocked & classic) == classic;
+}
+
+bool nl_proc_linked_with(pid_t pid, const char *lib)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(path, "r");
+    bool found = false;
+    while (f && !found && fgets(line, sizeof line, f)) found = strstr(line, lib) != nullptr;
+    if (f) fclose(f);
+    return found;
+}
+
 int nl_proc_threads(pid_t pid)
 {
     char path[64];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    char line[256];
-    int n = -1;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "Threads: %d", &n) == 1) break;
-    fclose(f);
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d) return -1;
+    bool tsan = nl_proc_linked_with(pid, "libtsan"), runtime_seen = false;
+    int n = 0;
+    while (struct dirent *e = readdir(d)) {
+        if (e->d_name[0] == '.') continue;
+        if (tsan && !runtime_seen && atoi(e->d_name) != (int)pid && tsan_runtime_thread(pid, e->d_name)) {
+            runtime_seen = true;  // at most one: a program thread may block everything too
+            continue;
+        }
+        n++;
+    }
+    closedir(d);
     return n;
 }
 

@@ -46,8 +46,11 @@ bool nl_server_alive(nl_server *s);
 // True once the collected stdout contains needle (waits up to timeout_ms).
 bool nl_server_output_contains(nl_server *s, const char *needle, int timeout_ms);
 
-// Number of threads of the process now (from /proc/PID/status), -1 if unknown.
+// Number of threads the program runs now (from /proc/PID/task; under TSan, not counting the
+// sanitizer's own background thread), -1 if unknown.
 int nl_proc_threads(pid_t pid);
+// True when the process has a mapping whose path contains lib (e.g. "libtsan": a sanitizer build).
+bool nl_proc_linked_with(pid_t pid, const char *lib);
 // Number of open fds of the process now (entries in /proc/PID/fd), -1 if unknown.
 int nl_proc_fds(pid_t pid);
 
