@@ -550,6 +550,7 @@ int mt_cmd_mutate(const mt_options &opt, const std::string &id_in, const mt_muta
         sv.make_args = "CXXFLAGS='-O0 -Werror=vla'";
         sv.skip_norm = true;   // its switch calls open and mmap, which a norm may forbid
         sv.test_env = [trace_dir](size_t i) { return std::vector<std::string>{"NL_MUTANT_TRACE=" + trace_dir + "/t" + std::to_string(i)}; };
+        sv.test_keep = {trace_dir};
         refrun.push_back(sv);
     }
     // The front-end checks of the mutants built alone run meanwhile: the reference's tests mostly

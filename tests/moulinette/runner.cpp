@@ -254,6 +254,7 @@ void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &ma
         std::string base = main_build.substr(0, main_build.rfind('/'));
         iso.keep.push_back(dir);
         iso.keep.push_back(base);
+        iso.keep.insert(iso.keep.end(), v->test_keep.begin(), v->test_keep.end());
         iso.hide_dirs.push_back(base + "/tree");
         lim.iso = &iso;
     }

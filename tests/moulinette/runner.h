@@ -54,6 +54,9 @@ struct mt_variant {
     const mt_variant *build_from = nullptr;
     std::string keep_dir;                // build here, not in the run's temporary folder; kept after it
     std::function<std::vector<std::string>(size_t)> test_env;
+    // Folders outside its own that its tests write to (the schema's trace files): seen through the
+    // sandbox's private /tmp (sandbox.h, mt_isolation keep).
+    std::vector<std::string> test_keep;
 
     int score() const;                   // base points passed (0 when the norm fails)
     int bonus_score() const;             // bonus points passed (0 when the norm fails)
