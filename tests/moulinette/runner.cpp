@@ -454,7 +454,7 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
             std::string smake = "make --no-print-directory -C " + shell_quote(src) + " NETLAB_ROOT=" + shell_quote(opt.root) +
                                 " BUILD=" + shell_quote(build + "-" + san) + " COMMON_BUILD=" + shell_quote(sb) +
                                 " TEST_OBJ_BUILD=" + shell_quote(sb) + " NETLAB_PREBUILT=1 BONUS=" + (v->bonus ? "1" : "0") +
-                                " SAN=" + san + " all";
+                                " SAN=" + san + (v->san_make_args.empty() ? "" : " " + v->san_make_args) + " all";
             if (run_cmd(smake, "/", log, 900, &tail, &v->build_cpu_ms) < 0)
                 v->build_error = build_failure(opt, v, log, tail, " (SAN=" + san + ")");
         }

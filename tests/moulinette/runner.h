@@ -45,6 +45,7 @@ struct mt_variant {
     std::function<void(mt_variant *)> done;
     std::vector<int> test_timeout_s;
     std::string make_args;               // appended to this variant's make command (e.g. CXXFLAGS=-O0)
+    std::string san_make_args;           // appended to its sanitizer builds' make commands
     // No norm check: the schema's own switch (mutate_schema.cpp) calls open/mmap/getenv, which an
     // exercise's norm may forbid; the norm of the reference and of classic mutants is checked as usual.
     bool skip_norm = false;
