@@ -128,8 +128,8 @@ struct BftOutput {
 typedef std::vector<BftOutput> BftOutputs;
 
 struct BftReplica;
-// A replica in view 0, nothing executed, timer off. NULL and a message naming the problem (in err
-// when err_len > 0; err may be NULL) for an invalid config.
+// A replica in view 0, nothing executed, timer off. NULL and a message naming the problem (in err,
+// like snprintf, when err_len > 0; err may be NULL) for an invalid or NULL config.
 BftReplica *bft_new(const BftConfig *cfg, char *err, size_t err_len);
 void bft_free(BftReplica *r);
 

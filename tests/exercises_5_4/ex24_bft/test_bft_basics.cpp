@@ -50,6 +50,14 @@ void test_config_rejected(void **)
         if (bft_new(&c.cfg, nullptr, 0)) fail_msg("bft_new accepted a config with %s (err NULL)", c.problem);
         if (bft_new(&c.cfg, nullptr, sizeof err)) fail_msg("bft_new accepted a config with %s (err NULL, err_len 200)", c.problem);
     }
+    // The message is written like snprintf: one byte of room holds just the NUL.
+    char tiny[4] = {'X', 'X', 'X', 'X'};
+    if (bft_new(&cases[0].cfg, tiny, 1) || tiny[0] != '\0' || tiny[1] != 'X')
+        fail_msg("bft_new refusing n = 0 with err_len 1: expected NULL, err[0] = NUL (the message truncated to fit) and err[1] untouched, "
+                 "got err[0] = 0x%02x, err[1] = 0x%02x", (unsigned char)tiny[0], (unsigned char)tiny[1]);
+    char none[200] = "";
+    if (bft_new(nullptr, none, sizeof none) || !none[0]) fail_msg("bft_new(NULL config): expected NULL and a message in err, got %s",
+                                                                   none[0] ? "a replica" : "no message");
     BftConfig ok[] = {{63, 64, test_keys(64), T_MS}, {0, 1, test_keys(1), UINT64_MAX >> BFT_MAX_BACKOFF}, {2, 3, test_keys(3), 1}};
     for (const BftConfig &c : ok) {
         char err[200] = "";

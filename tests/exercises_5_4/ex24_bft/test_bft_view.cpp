@@ -116,6 +116,46 @@ void test_join_f_plus_one(void **)
     if (!sends(out, BFT_VIEW_CHANGE).empty()) fail_msg("n=4, VIEW_CHANGE(1) of 3 and one 'of 2' signed with key 3: expected no join");
     bft_free(r);
     bft_free(s);
+
+    // Invalid certificates make a VIEW_CHANGE no vote: replica 3 of 4 (f = 1) holding a valid
+    // VIEW_CHANGE(1) of 0 joins only with a second valid one.
+    BftMsg wrong_type = t_view_change(4, 1, 2, {});
+    wrong_type.certs = t_cert(4, 0, 1, req("a"), {2, 3});
+    wrong_type.certs[0] = t_vote(4, BFT_COMMIT, 0, 1, 0, req("a")); // the primary's COMMIT where its PRE_PREPARE goes
+    t_sign(&wrong_type, 4);
+    BftMsg other_seq = t_view_change(4, 1, 2, {t_cert(4, 0, 1, req("a"), {2, 3})});
+    other_seq.certs[2] = t_vote(4, BFT_PREPARE, 0, 2, 3, req("a"));
+    t_sign(&other_seq, 4);
+    BftMsg other_view = t_view_change(4, 2, 2, {t_cert(4, 0, 1, req("a"), {2, 3})});
+    other_view.certs[2] = t_vote(4, BFT_PREPARE, 1, 1, 3, req("a"));
+    t_sign(&other_view, 4);
+    struct { BftMsg vc; const char *what; } bad[] = {
+        {t_view_change(4, 1, 2, {t_cert(4, 1, 1, req("a"), {2, 3})}), "a certificate of view 1, not below the new view 1"},
+        {t_view_change(4, 2, 2, {t_cert(4, 2, 1, req("a"), {0, 3})}), "a certificate of view 2 in a VIEW_CHANGE(2)"},
+        {wrong_type, "a certificate that starts with the primary's COMMIT instead of its PRE_PREPARE"},
+        {t_view_change(4, 1, 2, {t_cert(4, 0, 1, req("a"), {2, 3}), t_cert(4, 0, 1, req("a"), {2, 3})}), "two certificates for seq 1"},
+        {t_view_change(4, 1, 2, {t_cert(4, 0, 2, req("b", 2), {2, 3}), t_cert(4, 0, 1, req("a"), {2, 3})}), "certificates for seq 2 then seq 1"},
+        {other_seq, "a certificate for seq 1 holding a PREPARE for seq 2"},
+        {other_view, "a certificate of view 0 holding a PREPARE of view 1"},
+    };
+    for (const auto &b : bad) {
+        BftReplica *t = new_replica(3, 4);
+        out.clear();
+        deliver(t, vc_from(4, b.vc.view, 0), &out);
+        deliver(t, b.vc, &out);
+        if (!sends(out, BFT_VIEW_CHANGE).empty() || bft_view(t) != 0)
+            fail_msg("n=4, valid VIEW_CHANGE(%llu) of 0, then one of 2 with %s: expected no join (one valid VIEW_CHANGE < f+1), got view %llu",
+                     (unsigned long long)b.vc.view, b.what, (unsigned long long)bft_view(t));
+        bft_free(t);
+    }
+    BftReplica *t = new_replica(3, 4);
+    out.clear();
+    deliver(t, vc_from(4, 1, 0), &out);
+    deliver(t, t_view_change(4, 1, 2, {t_cert(4, 0, 1, req("a"), {2, 3}), t_cert(4, 0, 2, req("b", 2), {1, 2})}), &out);
+    if (sends(out, BFT_VIEW_CHANGE).size() != 3 || bft_view(t) != 1)
+        fail_msg("n=4, VIEW_CHANGE(1) of 0, then one of 2 with valid certificates for seq 1 and 2: expected a join of view 1, got view %llu",
+                 (unsigned long long)bft_view(t));
+    bft_free(t);
 }
 
 void test_new_view_built_from_certs(void **)
@@ -153,6 +193,21 @@ void test_new_view_built_from_certs(void **)
     if (now.size() != 3 || now[0]->msg.seq != 4 || now[0]->msg.view != 2)
         fail_msg("a new request in view 2 after 3 re-proposed seqs: expected PRE_PREPARE view 2 seq 4, got %zu", now.size());
     bft_free(p);
+
+    // Two certificates of the same highest view for one seq: the first in view_changes order wins.
+    BftReplica *q = new_replica(1, 4); // primary of view 1
+    out.clear();
+    deliver(q, t_view_change(4, 1, 2, {t_cert(4, 0, 1, req("a"), {1, 2})}), &out);
+    deliver(q, t_view_change(4, 1, 3, {t_cert(4, 0, 1, req("b", 2), {2, 3})}), &out);
+    nvs = sends(out, BFT_NEW_VIEW);
+    pps.clear();
+    if (!nvs.empty())
+        for (const BftMsg &pp : nvs[0]->msg.pre_prepares)
+            pps += (pps.empty() ? "" : " ") + std::to_string(pp.seq) + ":" + (pp.request.client_id ? pp.request.operation : "null");
+    if (pps != "1:a")
+        fail_msg("primary of view 1 with VIEW_CHANGEs of 2 ('a' at seq 1, view 0) and 3 ('b' at seq 1, view 0): expected pre-prepares \"1:a\" "
+                 "(the first certificate of the highest view in replica order), got \"%s\"", pps.c_str());
+    bft_free(q);
 }
 
 // A valid NEW_VIEW(1) for n=4: VIEW_CHANGEs of 0, 2, 3; 2 prepared 'a' at seq 1 in view 0.
@@ -196,6 +251,14 @@ void test_new_view_checked(void **)
     BftMsg wrong_key = t_new_view(4, 1, three, {req("a")});
     t_sign(&wrong_key, 4, test_keys(4)[2].data());
     expect_rejected(wrong_key, "a MAC made with replica 2's key");
+    expect_rejected(t_new_view(4, 1, {vc_from(4, 1, 0), good_vc2(), t_vote(4, BFT_COMMIT, 1, 0, 3, req("a"))}, {req("a")}),
+                    "replica 3's COMMIT of view 1 in place of its VIEW_CHANGE");
+    BftMsg commit_pp = t_new_view(4, 1, three, {req("a")});
+    commit_pp.pre_prepares[0] = t_vote(4, BFT_COMMIT, 1, 1, 1, req("a")); // the primary's COMMIT, digest of 'a'
+    t_sign(&commit_pp, 4);
+    expect_rejected(commit_pp, "the primary's COMMIT(1, 1, 'a') in place of the PRE_PREPARE of seq 1");
+    std::vector<BftMsg> tie{vc_from(4, 1, 0), good_vc2(), t_view_change(4, 1, 3, {t_cert(4, 0, 1, req("b", 2), {2, 3})})};
+    expect_rejected(t_new_view(4, 1, tie, {req("b", 2)}), "seq 1 as 'b' where 2's certificate ('a', view 0) comes before 3's ('b', view 0)");
 
     BftReplica *r = new_replica(3, 4);
     BftOutputs out;
@@ -209,6 +272,22 @@ void test_new_view_checked(void **)
     deliver(r, t_new_view(4, 1, three, {req("a")}), &out);
     if (!out.empty()) fail_msg("the same NEW_VIEW(1) again once in view 1: expected ignored, got %zu outputs", out.size());
     bft_free(r);
+
+    // Entering the view re-arms the running timer while requests wait: T << 1 (one view change
+    // since the last execution).
+    BftReplica *w = new_replica(3, 4);
+    out.clear();
+    BftRequest c = req("c", 3);
+    bft_on_request(w, &c, &out);
+    bft_on_timer(w, &out); // VIEW_CHANGE(1), SET_TIMER 2T
+    out.clear();
+    deliver(w, t_new_view(4, 1, {vc_from(4, 1, 0), vc_from(4, 1, 2), vc_from(4, 1, 3)}, {}), &out);
+    bool cancelled = true;
+    if (bft_view(w) != 1 || bft_in_view_change(w) || last_timer(out, &cancelled) != 2 * T_MS || cancelled)
+        fail_msg("backup 3 changing to view 1 with 'c' waiting, given a valid NEW_VIEW(1): expected view 1 and SET_TIMER 2T = %llu, got view %llu, "
+                 "timer %llu%s", (unsigned long long)(2 * T_MS), (unsigned long long)bft_view(w), (unsigned long long)last_timer(out),
+                 cancelled ? " then CANCEL" : "");
+    bft_free(w);
 }
 
 void test_future_messages_kept(void **)
@@ -229,6 +308,23 @@ void test_future_messages_kept(void **)
     deliver(r, t_pre_prepare(4, 0, 2, req("old", 9)), &out);
     if (!out.empty()) fail_msg("a view 0 PRE_PREPARE in view 1: expected ignored, got %zu outputs", out.size());
     bft_free(r);
+
+    // Messages of view 2 wait through view 1 until the replica enters view 2.
+    BftReplica *s = new_replica(3, 4);
+    out.clear();
+    deliver(s, t_vote(4, BFT_PREPARE, 2, 1, 0, req("x", 5)), &out);
+    deliver(s, t_vote(4, BFT_COMMIT, 2, 1, 0, req("x", 5)), &out);
+    deliver(s, t_vote(4, BFT_COMMIT, 2, 1, 1, req("x", 5)), &out);
+    deliver(s, t_new_view(4, 1, {vc_from(4, 1, 0), vc_from(4, 1, 2), vc_from(4, 1, 3)}, {}), &out);
+    deliver(s, t_new_view(4, 2, {vc_from(4, 2, 0), vc_from(4, 2, 1), vc_from(4, 2, 2)}, {}), &out);
+    if (bft_view(s) != 2 || !sends(out, BFT_COMMIT).empty())
+        fail_msg("view 2 PREPARE of 0 and COMMITs of 0, 1 kept, then NEW_VIEW(1) and NEW_VIEW(2): expected view 2 and no COMMIT yet, got view %llu",
+                 (unsigned long long)bft_view(s));
+    deliver(s, t_pre_prepare(4, 2, 1, req("x", 5)), &out);
+    if (sends(out, BFT_COMMIT).size() != 3 || executed(out) != "1:x")
+        fail_msg("then PRE_PREPARE(2, 1, 'x') of primary 2: expected the view 2 votes kept through view 1 to prepare and commit it (COMMIT sent, "
+                 "\"1:x\" executed), got %zu commits, \"%s\"", sends(out, BFT_COMMIT).size(), executed(out).c_str());
+    bft_free(s);
 }
 
 void test_stale_view_change_answered(void **)
