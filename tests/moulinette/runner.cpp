@@ -5,6 +5,8 @@
 #include "sandbox.h"
 #include "verdict.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cerrno>
 #include <condition_variable>
 #include <csignal>
@@ -228,6 +230,18 @@ static std::string sanitizer_report(const std::string &log)
     return "";
 }
 
+// A hand-written mutant's test may take MUTANT_LIMIT_FACTOR times its reference's time plus
+// MUTANT_LIMIT_EXTRA_S seconds (within the spec's limit). Measured: on ex03_booking, 792 s of the
+// mutants' 926 s of tests were tests waiting out their 10-25 s limits on mutants that never reply.
+// A test that fails fails either way; only a mutant that would pass a test slowly can differ, and
+// 4x + 5 s leaves a wide margin for the load of a full validate.
+constexpr double MUTANT_LIMIT_FACTOR = 4.0, MUTANT_LIMIT_EXTRA_S = 5.0;
+
+bool capped_by_reference(const mt_variant *v)
+{
+    return v->kind == MT_MUTANT && v->ref && !v->build_from && v->test_timeout_s.empty();
+}
+
 void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &main_build, int slot)
 {
     const mt_options &opt = *st->opt;
@@ -245,6 +259,11 @@ void run_test(shared_state *st, mt_variant *v, size_t idx, const std::string &ma
     mt_limits lim;
     lim.timeout_s = t.timeout_s ? t.timeout_s : v->spec->timeout_s;
     if (idx < v->test_timeout_s.size() && v->test_timeout_s[idx] > 0) lim.timeout_s = v->test_timeout_s[idx];
+    else if (capped_by_reference(v)) {
+        const mt_result &rr = v->ref->results[idx];
+        if (rr.ran && rr.passed)
+            lim.timeout_s = std::min(lim.timeout_s, (int)std::ceil(MUTANT_LIMIT_FACTOR * (double)rr.ms / 1000.0 + MUTANT_LIMIT_EXTRA_S));
+    }
     lim.limit_as = opt.san.empty() && t.san.empty();
     lim.uid = st->root_mode ? st->slot_uids[(size_t)slot] : 0;
     mt_isolation iso;
@@ -343,6 +362,9 @@ void push(pool *p, std::function<void(int)> fn, bool front = false)
 void build_variant(shared_state *st, mt_variant *v, int slot);
 void build_failed(shared_state *st, mt_variant *v);
 void start_tests(shared_state *st, mt_variant *v, const std::string &build);
+void start_mutant_tests(shared_state *st, mt_variant *v, const std::string &build);
+void reference_test_over(shared_state *st, mt_variant *v, bool all = false);
+bool capped_by_reference(const mt_variant *v);
 
 // Queues the builds of the mutants that waited for this reference, ahead of the queued tests.
 void release_dependents(shared_state *st, mt_variant *v)
@@ -467,7 +489,7 @@ void build_variant(shared_state *st, mt_variant *v, int slot)
     v->built = true;
     release_dependents(st, v);
     if (!v->skip_norm) check_norm(opt, v, build);
-    start_tests(st, v, build);
+    start_mutant_tests(st, v, build);
 }
 
 void build_failed(shared_state *st, mt_variant *v)
@@ -477,6 +499,7 @@ void build_failed(shared_state *st, mt_variant *v)
         std::lock_guard<std::mutex> g(st->p.lock);
         mt_progress_tests_done(&st->p.progress, v, (int)v->results.size());
     }
+    reference_test_over(st, v, true);   // no times to wait for: its mutants get the spec's limits
     release_dependents(st, v);
     if (v->done) v->done(v);
 }
@@ -503,16 +526,49 @@ void start_tests(shared_state *st, mt_variant *v, const std::string &build)
     for (size_t i = 0; i < v->results.size(); i++) {
         if (v->results[i].test->bonus && !v->bonus) {
             v->results[i].detail = "not run: bonus not handed in";
-            std::lock_guard<std::mutex> g(st->p.lock);
-            mt_progress_tests_done(&st->p.progress, v, 1);
+            {
+                std::lock_guard<std::mutex> g(st->p.lock);
+                mt_progress_tests_done(&st->p.progress, v, 1);
+            }
+            reference_test_over(st, v);
             continue;
         }
         push(&st->p, [st, v, i, build](int s) {
             run_test(st, v, i, build, s);
-            std::lock_guard<std::mutex> g(st->p.lock);
-            mt_progress_tests_done(&st->p.progress, v, 1);
+            {
+                std::lock_guard<std::mutex> g(st->p.lock);
+                mt_progress_tests_done(&st->p.progress, v, 1);
+            }
+            reference_test_over(st, v);
         });
     }
+}
+
+// One more of a reference's tests is over (or will not run): after the last, the tests of the
+// mutants that waited for its times are queued.
+void reference_test_over(shared_state *st, mt_variant *v, bool all)
+{
+    std::vector<mt_variant *> ready;
+    {
+        std::lock_guard<std::mutex> g(st->p.lock);
+        if (v->ref_tests_pending <= 0) return;
+        v->ref_tests_pending = all ? 0 : v->ref_tests_pending - 1;
+        if (v->ref_tests_pending == 0) ready.swap(v->awaiting);
+    }
+    for (mt_variant *m : ready) start_tests(st, m, m->build_dir);
+}
+
+// A built mutant's tests: now, or when its reference's tests are over (capped_by_reference).
+void start_mutant_tests(shared_state *st, mt_variant *v, const std::string &build)
+{
+    if (capped_by_reference(v)) {
+        std::lock_guard<std::mutex> g(st->p.lock);
+        if (v->ref->ref_tests_pending > 0) {
+            v->ref->awaiting.push_back(v);
+            return;
+        }
+    }
+    start_tests(st, v, build);
 }
 
 struct worker_arg {
@@ -578,6 +634,8 @@ int mt_run_variants(const mt_options &opt, std::vector<mt_variant> *variants)
                 r.dependents.push_back(&v);
             }
     }
+    for (mt_variant &v : *variants)
+        if (capped_by_reference(&v) && v.ref->ref_tests_pending == 0) v.ref->ref_tests_pending = (int)v.ref->results.size();
     for (mt_variant &v : *variants) {
         if (v.ref) continue;  // queued when its reference is built
         mt_variant *vp = &v;

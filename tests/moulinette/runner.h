@@ -32,6 +32,12 @@ struct mt_variant {
     // A mutant is built from its reference's objects: only the files its patch touched recompile.
     mt_variant *ref = nullptr;
     std::vector<mt_variant *> dependents; // mutants waiting for this reference's build
+    // A hand-written mutant's tests start once its reference's tests are over: each one's time
+    // limit is then 4x the reference's time for it + 5 s (within the spec's), so a mutant that
+    // hangs costs seconds, not the spec's limit, on every test (validate only; a submission always
+    // gets the spec's limits).
+    int ref_tests_pending = 0;           // reference: its tests not over yet
+    std::vector<mt_variant *> awaiting;  // reference: mutants built, waiting for its times
     std::string src_dir, build_dir;      // where this variant was built
     long build_ms = 0;                   // preparing the sources and building (every sanitizer variant)
     long build_cpu_ms = 0;               // CPU of those commands (make and the compilers it ran)
