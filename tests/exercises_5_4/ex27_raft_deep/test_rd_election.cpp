@@ -24,6 +24,8 @@ void test_options_rejected(void **)
         EXPECT(!n, "rd_new with %s: expected NULL, got a node", c.what);
         EXPECT(err[0] != '\0', "rd_new with %s: expected a message in err, got an empty string", c.what);
         EXPECT(!rd_new(&c.o, nullptr, 0), "rd_new with %s and err NULL: expected NULL (and no crash)", c.what);
+        EXPECT(!rd_new(&c.o, nullptr, sizeof err), "rd_new with %s, err NULL and err_len 200: expected NULL (and no "
+               "crash: err may be NULL whatever err_len)", c.what);
     }
     // At the limits: min == max, and a spare that is not in the configuration, are valid.
     RdOptions edge{4, {1, 2, 3}, 200, 200, 1, 0};
@@ -78,8 +80,10 @@ void test_one_vote_per_term(void **)
     RdOutputs out;
     RdRequestVote from2{1, 2, 0, 0}, from3{1, 3, 0, 0};
     RdRequestVoteReply r2 = rd_handle_request_vote(n, &from2, &out);
-    RdRequestVoteReply r3 = rd_handle_request_vote(n, &from3, &out);
     EXPECT(r2.vote_granted, "term 1, first request (from 2): expected granted");
+    EXPECT(count_kind(out, RD_SCHEDULE_ELECTION_TIMEOUT) == 1, "a follower granting its vote re-arms its election "
+           "timer: expected one RD_SCHEDULE_ELECTION_TIMEOUT, got %zu", count_kind(out, RD_SCHEDULE_ELECTION_TIMEOUT));
+    RdRequestVoteReply r3 = rd_handle_request_vote(n, &from3, &out);
     EXPECT(!r3.vote_granted, "term 1, after voting for 2, request from 3: expected refused, granted (two votes in a term)");
     EXPECT(rd_voted_for(n) == 2, "expected voted_for 2, got %llu", U(rd_voted_for(n)));
     RdRequestVoteReply again = rd_handle_request_vote(n, &from2, &out);
@@ -207,6 +211,18 @@ void test_vote_disregarded_while_leader_alive(void **)
     r = rd_handle_request_vote(n, &rv, &out);
     EXPECT(r.vote_granted && rd_current_term(n) == 7, "after its election timeout, RequestVote term 7: expected granted "
            "at term 7, got %s term %llu", r.vote_granted ? "granted" : "refused", U(rd_current_term(n)));
+    // Leader contact belongs to its term: a reply of a higher term ends it, and the candidate of that term gets the vote.
+    RdNode *f = rd_node_id(2, 3);
+    rd_handle_append_entries(f, &hb, &out);
+    RdAppendEntriesReply late{3, false, 0, 0};
+    rd_handle_append_entries_reply(f, 3, &late, &out);
+    RdRequestVote rv3t{3, 3, 0, 0};
+    RdRequestVoteReply fr = rd_handle_request_vote(f, &rv3t, &out);
+    EXPECT(rd_current_term(f) == 3 && fr.vote_granted && rd_voted_for(f) == 3, "follower that heard leader 1 in term 1, "
+           "then a reply of term 3, then RequestVote term 3 from 3: expected term 3 and the vote granted (the contact "
+           "was with the leader of term 1), got term %llu, %s, voted_for %llu", U(rd_current_term(f)),
+           fr.vote_granted ? "granted" : "refused", U(rd_voted_for(f)));
+    rd_free(f);
     // A leader disregards them too.
     RdNode *l = rd_node_id(1, 3);
     win_election(l, {2}, &out);

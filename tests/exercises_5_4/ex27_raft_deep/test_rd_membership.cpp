@@ -139,6 +139,13 @@ void test_new_leader_finishes_change(void **)
                log[1].config.members == std::vector<uint64_t>({1, 2, 3, 4}) && log[1].term == 2,
            "a new leader holding a committed C_old,new: expected it to append C_new (2, t2, {1,2,3,4}), got %zu entries, "
            "config %s", len, config_of(n).c_str());
+    const RdOutput *hb = last_to(out, RD_SEND_APPEND_ENTRIES, 2);
+    EXPECT(hb && hb->append_entries.prev_log_index == 1 && hb->append_entries.entries.size() == 1 &&
+               hb->append_entries.entries[0].index == 2,
+           "the new leader's AppendEntries to 2: expected prev 1 (nextIndex = last index + 1 at the election) carrying "
+           "C_new at index 2, got %s", hb ? ("prev " + std::to_string(hb->append_entries.prev_log_index) + ", " +
+                                             std::to_string(hb->append_entries.entries.size()) + " entries").c_str()
+                                          : "nothing");
     rd_free(n);
 }
 
@@ -163,5 +170,16 @@ void test_config_in_force(void **)
     rd_handle_append_entries(n, &d, &out);
     EXPECT(config_of(n) == "{1,2,3}", "C_old,new at index 2 overwritten too: expected the initial {1,2,3}, got %s",
            config_of(n).c_str());
+    // No configuration entry is left, so none is in progress: as leader it may start a change at once.
+    RdState st = win_election(n, {1}, &out);
+    uint64_t index = 0;
+    int rc = rd_change_membership(n, {1, 3}, &index);
+    EXPECT(st == RD_LEADER && rc == RD_OK && index == 3, "leader of term 4 after both configuration entries were "
+           "truncated away (commit 1): expected RD_OK at index 3, got %s, rc %d, index %llu", state_name(st), rc, U(index));
     rd_free(n);
+    // The initial configuration is sorted, whatever the order of opts->members.
+    RdNode *u = rd_node(rd_opts_members(1, {3, 1, 2}));
+    EXPECT(config_of(u) == "{1,2,3}", "rd_new with members {3,1,2}: expected the configuration {1,2,3} (sorted), got %s",
+           config_of(u).c_str());
+    rd_free(u);
 }

@@ -96,6 +96,11 @@ void test_append_entries_rpc(void **)
     EXPECT(ap.size() == 1 && ap[0].index == 1, "entry 1 committed: expected it applied once, got %zu applied", ap.size());
     EXPECT(rd_leader_id(n) == 1, "a follower learns its leader from AppendEntries: expected 1, got %llu",
            U(rd_leader_id(n)));
+    out.clear();
+    RdAppendEntries hb = ae(1, 1, 1, 1, {}, 1);
+    rd_handle_append_entries(n, &hb, &out);
+    EXPECT(count_kind(out, RD_APPLY) == 0, "a heartbeat that commits nothing new: expected no RD_APPLY (never an "
+           "empty one), got %zu", count_kind(out, RD_APPLY));
     rd_free(n);
 }
 

@@ -74,6 +74,33 @@ void test_snapshot_records_config(void **)
            "after the snapshot reply (match 4): expected AppendEntries prev (4,t1) with entry 5, got %s",
            next ? ("prev " + std::to_string(next->append_entries.prev_log_index)).c_str() : "nothing");
     rd_free(n);
+
+    // A snapshot through index 1: node 3 needs it; replies of an older term are ignored, a reply of match 1 counts.
+    RdNode *l = rd_node_id(1, 3);
+    out.clear();
+    RdAppendEntries one = ae(1, 2, 0, 0, {cmd(1, 1, "a")}, 1);
+    rd_handle_append_entries(l, &one, &out);
+    rd_compact(l, 1, "s1");
+    RdAppendEntries two = ae(1, 2, 1, 1, {cmd(1, 2, "b")}, 1);
+    rd_handle_append_entries(l, &two, &out);
+    EXPECT(win_election(l, {2}, &out) == RD_LEADER, "setup: node 1 with votes 1, 2 of {1,2,3}: expected leader");
+    out.clear();
+    RdAppendEntriesReply back{rd_current_term(l), false, 0, 1};
+    rd_handle_append_entries_reply(l, 3, &back, &out);
+    EXPECT(last_to(out, RD_SEND_INSTALL_SNAPSHOT, 3), "node 3 needs index 1, in the snapshot through 1: expected an "
+           "InstallSnapshot to 3");
+    out.clear();
+    RdInstallSnapshotReply stale{rd_current_term(l) - 1, 1};
+    rd_handle_install_snapshot_reply(l, 3, &stale, &out);
+    EXPECT(out.empty(), "an InstallSnapshot reply of the older term %llu: expected it ignored (no output), got %zu "
+           "outputs", U(rd_current_term(l) - 1), out.size());
+    RdInstallSnapshotReply done{rd_current_term(l), 1};
+    rd_handle_install_snapshot_reply(l, 3, &done, &out);
+    const RdOutput *after = last_to(out, RD_SEND_APPEND_ENTRIES, 3);
+    EXPECT(after && after->append_entries.prev_log_index == 1 && after->append_entries.entries.size() == 1,
+           "then the reply of its term with match 1: expected AppendEntries to 3 with prev 1 and entry 2, got %s",
+           after ? ("prev " + std::to_string(after->append_entries.prev_log_index)).c_str() : "nothing");
+    rd_free(l);
 }
 
 void test_install_snapshot_follower(void **)
@@ -134,6 +161,40 @@ void test_install_snapshot_follower(void **)
            U(rd_snapshot_index(k)));
     rd_free(k);
     rd_free(h);
+    // A snapshot through index 1 (a C_old,new there) is a snapshot like any other.
+    RdInstallSnapshot one;
+    one.term = 1;
+    one.leader_id = 1;
+    one.last_included_index = 1;
+    one.last_included_term = 1;
+    one.config.members = {1, 2, 3};
+    one.config.next = {1, 2};
+    one.config.joint = true;
+    one.data = "s1";
+    RdNode *p = rd_node_id(2, 3);
+    out.clear();
+    rd_handle_install_snapshot(p, &one, &out);
+    EXPECT(rd_snapshot_index(p) == 1 && config_of(p) == "{1,2,3|1,2}", "InstallSnapshot through 1 with {1,2,3|1,2}: "
+           "expected that configuration in force, got snapshot %llu, %s", U(rd_snapshot_index(p)), config_of(p).c_str());
+    out.clear();
+    rd_restart(p, &out);
+    rs = last_to(out, RD_RESTORE_SNAPSHOT, 0);
+    EXPECT(rs && rs->install_snapshot.last_included_index == 1 && rs->install_snapshot.data == "s1",
+           "a restart with the snapshot through 1: expected RD_RESTORE_SNAPSHOT through 1 ('s1'), got %s",
+           rs ? "another snapshot" : "none");
+    RdAppendEntries more = ae(1, 1, 1, 1, {cmd(1, 2, "b"), cmd(1, 3, "c")}, 3);
+    rd_handle_append_entries(p, &more, &out);
+    size_t got = rd_compact(p, 1, "s3");
+    out.clear();
+    rd_restart(p, &out);
+    rs = last_to(out, RD_RESTORE_SNAPSHOT, 0);
+    EXPECT(got == 2 && rs && rs->install_snapshot.last_included_index == 3 && rs->install_snapshot.config.joint &&
+               rs->install_snapshot.config.members == std::vector<uint64_t>({1, 2, 3}) &&
+               rs->install_snapshot.config.next == std::vector<uint64_t>({1, 2}),
+           "snapshot 1 ({1,2,3|1,2}) then commands 2, 3 compacted: expected snapshot 3 recording {1,2,3|1,2} (the "
+           "configuration in force at 3), got %zu compacted, %s", got,
+           rs ? (rs->install_snapshot.config.joint ? "a joint configuration" : "a plain configuration") : "no restore");
+    rd_free(p);
 }
 
 void test_append_below_snapshot(void **)
@@ -157,6 +218,13 @@ void test_append_below_snapshot(void **)
     EXPECT(r.success && r.match_index == 3 && rd_last_index(f) == 12, "AppendEntries wholly inside the snapshot "
            "(prev 2, entry 3): expected success with match 3 and nothing changed, got %s match %llu last %llu",
            r.success ? "success" : "refusal", U(r.match_index), U(rd_last_index(f)));
+    // prev_log_index at the snapshot: its term is checked like any other (the snapshot holds (12,t1) now).
+    rd_compact(f, 1, "s12");
+    RdAppendEntries wrong = ae(2, 1, 12, 2, {cmd(2, 13, "x")}, 12);
+    r = rd_handle_append_entries(f, &wrong, &out);
+    EXPECT(!r.success && rd_last_index(f) == 12, "snapshot through (12,t1), AppendEntries prev (12,t2) with entry 13: "
+           "expected refused (the follower does not hold (12,t2)) and nothing appended, got %s, last %llu",
+           r.success ? "success" : "refusal", U(rd_last_index(f)));
     rd_free(f);
 }
 
