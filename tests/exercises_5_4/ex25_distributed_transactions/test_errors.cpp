@@ -2,69 +2,10 @@
 // reports an error, a crash during the recovery a node runs when it opens, a message with a bad
 // transaction id, enum values without a name; and two steps of the 3PC termination protocol driven
 // by hand on the virtual clock (the coordinator answers a round; a backup's round after PRECOMMIT).
-#include "tx_tests.h"
+#include "by_hand.h"
 
 #include <cerrno>
 #include <cstring>
-
-namespace {
-// What a node sent ("1>0 STATE_REQ", "1>2 STATE_REPLY PREPARED") and the crash plan: die at the
-// crash_at-th crash point (0: never).
-struct by_hand {
-    std::vector<std::string> sent;
-    std::vector<uint64_t> at;
-    uint64_t now = 0;
-    int crash_at = 0, points = 0;
-    int calls = 0;
-};
-} // namespace
-
-static void bh_send(void *ctx, const tx_msg *m)
-{
-    by_hand *b = static_cast<by_hand *>(ctx);
-    std::string s = std::to_string(m->from) + ">" + std::to_string(m->to) + " " + tx_msg_name(m->type);
-    if (m->type == TX_MSG_STATE_REPLY)
-        s += std::string(" ") + tx_state_name(m->state);
-    b->sent.push_back(s);
-    b->at.push_back(b->now);
-}
-
-static bool bh_crash(void *ctx, int, tx_point, const char *)
-{
-    by_hand *b = static_cast<by_hand *>(ctx);
-    return ++b->points == b->crash_at;
-}
-
-static tx_io bh_io(by_hand *b) { return tx_io{bh_send, bh_crash, nullptr, b}; }
-
-static tx_msg msg(tx_msg_type t, int from, int to, const char *tx, tx_state st = TX_UNKNOWN)
-{
-    tx_msg m{};
-    m.type = t;
-    m.from = from;
-    m.to = to;
-    snprintf(m.tx, sizeof m.tx, "%s", tx);
-    m.state = st;
-    return m;
-}
-
-static void write_log(const std::string &path, const std::vector<std::string> &recs)
-{
-    txlog *log = nullptr;
-    tx_error err;
-    if (txlog_open(path.c_str(), &log, nullptr, &err) != TX_OK)
-        fail_msg("cannot set up %s: %s", path.c_str(), err.msg);
-    for (const std::string &r : recs)
-        if (txlog_append(log, r.data(), r.size(), &err) != TX_OK)
-            fail_msg("cannot set up %s: %s", path.c_str(), err.msg);
-    txlog_close(log);
-}
-
-static int saga_ok(void *ctx, const char *, const char *, int)
-{
-    static_cast<by_hand *>(ctx)->calls++;
-    return SAGA_DONE;
-}
 
 // R23: opening a node, a saga's event file or rebuilding from a path in a folder that does not
 // exist is TX_ERR_IO with errno ENOENT, a message naming the file, and no node.
@@ -189,7 +130,8 @@ void test_fsync_failure(void **)
 }
 
 // R5 with R9, R10 and R15: the recovery a node runs at open passes crash points too; a crash
-// there makes the open return TX_CRASHED with no node, having written and sent nothing more.
+// there makes the open return TX_CRASHED with no node, having written and sent nothing more, and
+// no descriptor left open (R23).
 void test_crash_during_recovery(void **)
 {
     std::string dir = fresh_dir("crec");
@@ -212,6 +154,7 @@ void test_crash_during_recovery(void **)
         tx_error err;
         void *out = &b;
         int rc;
+        int fds = open_fds();
         if (i == 0) {
             tpc_coord *c = reinterpret_cast<tpc_coord *>(&b);
             rc = tpc_coord_open(path.c_str(), &cfg, &io, 0, &c, &err);
@@ -238,6 +181,8 @@ void test_crash_during_recovery(void **)
         std::string on_disk = join(disk_records(path.c_str()));
         CHECK(on_disk == std::string("[") + cases[i].rec + "]", "%s: died before its first write, yet the log is %s",
               cases[i].what, on_disk.c_str());
+        CHECK(open_fds() == fds, "%s: open returned CRASHED and left %d descriptor(s) open (R23: no file left open)",
+              cases[i].what, open_fds() - fds);
     }
     rm_tree(dir);
 }
@@ -247,19 +192,14 @@ void test_crash_during_recovery(void **)
 // record with fewer than three fields is ERR_STATE for saga_rebuild.
 void test_bad_ids_and_records(void **)
 {
-    std::string dir = fresh_dir("badm");
-    tx_config cfg;
-    tx_config_default(&cfg);
-    by_hand b;
-    tx_io io = bh_io(&b);
-    tx_error err;
+    bench e("badm");
     tpc_part *p = nullptr;
-    std::string pp = dir + "/p2.log";
-    CHECK(tpc_part_open(pp.c_str(), 2, &cfg, &io, 0, &p, &err) == TX_OK, "tpc_part_open failed: %s", err.msg);
+    std::string pp = e.path("p2.log");
+    CHECK(tpc_part_open(pp.c_str(), 2, &e.cfg, &e.io, 0, &p, &e.err) == TX_OK, "tpc_part_open failed: %s", e.err.msg);
     tpc3_part *q = nullptr;
-    std::string qp = dir + "/q2.log";
-    CHECK(tpc3_part_open(qp.c_str(), 2, &cfg, &io, 0, &q, &err) == TX_OK, "tpc3_part_open failed: %s", err.msg);
-    const char *bad_ids[] = {"", "t 1", "t/1"};
+    std::string qp = e.path("q2.log");
+    CHECK(tpc3_part_open(qp.c_str(), 2, &e.cfg, &e.io, 0, &q, &e.err) == TX_OK, "tpc3_part_open failed: %s", e.err.msg);
+    const char *bad_ids[] = {"", "t 1", "t/1", "/t1"};
     for (const char *id : bad_ids) {
         tx_msg m = msg(TX_MSG_PREPARE, 0, 2, id);
         int rc = tpc_part_on_msg(p, &m, 1);
@@ -269,7 +209,7 @@ void test_bad_ids_and_records(void **)
         rc = tpc3_part_on_msg(q, &m, 1);
         CHECK(rc == TX_ERR_ARG, "3PC participant, PREPARE for tx '%s': expected ERR_ARG, got %s", id, tx_rc_name(rc));
     }
-    CHECK(b.sent.empty(), "refused messages were answered: %s", join(b.sent).c_str());
+    CHECK(e.b.sent.empty(), "refused messages were answered: %s", join(e.b.sent).c_str());
     CHECK(disk_records(pp.c_str()).empty() && disk_records(qp.c_str()).empty(),
           "refused messages wrote records: 2PC %s, 3PC %s", join(disk_records(pp.c_str())).c_str(),
           join(disk_records(qp.c_str())).c_str());
@@ -277,21 +217,20 @@ void test_bad_ids_and_records(void **)
     tpc3_part_free(q);
 
     tpc_coord *c = nullptr;
-    std::string cp = dir + "/c.log";
-    CHECK(tpc_coord_open(cp.c_str(), &cfg, &io, 0, &c, &err) == TX_OK, "tpc_coord_open failed: %s", err.msg);
-    int rc = tpc_coord_begin(c, nullptr, 0, &err);
+    std::string cp = e.path("c.log");
+    CHECK(tpc_coord_open(cp.c_str(), &e.cfg, &e.io, 0, &c, &e.err) == TX_OK, "tpc_coord_open failed: %s", e.err.msg);
+    int rc = tpc_coord_begin(c, nullptr, 0, &e.err);
     CHECK(rc == TX_ERR_ARG, "tpc_coord_begin(c, NULL): expected ERR_ARG, got %s", tx_rc_name(rc));
-    CHECK(b.sent.empty() && disk_records(cp.c_str()).empty(), "a refused begin(NULL) sent %s and logged %s",
-          join(b.sent).c_str(), join(disk_records(cp.c_str())).c_str());
+    CHECK(e.b.sent.empty() && disk_records(cp.c_str()).empty(), "a refused begin(NULL) sent %s and logged %s",
+          join(e.b.sent).c_str(), join(disk_records(cp.c_str())).c_str());
     tpc_coord_free(c);
 
-    std::string ev = dir + "/events.log";
+    std::string ev = e.path("events.log");
     write_log(ev, {"s1 STEP_STARTED a", "s1 STEP_COMPLETED"});
     saga_state st;
-    rc = saga_rebuild(ev.c_str(), "s1", &st, &err);
+    rc = saga_rebuild(ev.c_str(), "s1", &st, &e.err);
     CHECK(rc == TX_ERR_STATE, "saga_rebuild of [s1 STEP_STARTED a | s1 STEP_COMPLETED] (two fields): expected ERR_STATE, got %s",
           tx_rc_name(rc));
-    rm_tree(dir);
 }
 
 // R22: a value outside the enum has the name "?".
@@ -306,121 +245,78 @@ void test_names_out_of_range(void **)
               got[i] ? got[i] : "NULL", got[i] ? "\"" : "");
 }
 
-// Ticks the 3PC participant every ms from b->now + 1 to `until`.
-static void tick3_until(tpc3_part *p, by_hand *b, uint64_t until)
-{
-    while (b->now < until) {
-        b->now++;
-        int rc = tpc3_part_tick(p, b->now);
-        CHECK(rc == TX_OK, "tpc3_part_tick(%llu) returned %s", (unsigned long long)b->now, tx_rc_name(rc));
-    }
-}
-
-static void deliver3(tpc3_part *p, by_hand *b, tx_msg m)
-{
-    int rc = tpc3_part_on_msg(p, &m, b->now);
-    CHECK(rc == TX_OK, "at %llu ms, delivering %s from %d returned %s", (unsigned long long)b->now, tx_msg_name(m.type),
-          m.from, tx_rc_name(rc));
-}
-
-// The messages sent in [from, to] ms.
-static std::string sent_between(const by_hand *b, uint64_t from, uint64_t to)
-{
-    std::vector<std::string> v;
-    for (size_t i = 0; i < b->sent.size(); i++)
-        if (b->at[i] >= from && b->at[i] <= to)
-            v.push_back(b->sent[i]);
-    return join(v);
-}
-
-static uint64_t first_sent_after(const by_hand *b, uint64_t after, const std::string &what)
-{
-    for (size_t i = 0; i < b->sent.size(); i++)
-        if (b->at[i] > after && b->sent[i] == what)
-            return b->at[i];
-    return 0;
-}
-
 // R14: a termination round the coordinator answers (it is slow, not dead) decides nothing: the
 // participant stays PREPARED, sends nothing, and starts a new round only after another
 // term_timeout_ms of silence.
 void test_3pc_coordinator_replied_waits(void **)
 {
-    std::string dir = fresh_dir("t3w");
-    tx_config cfg;
-    tx_config_default(&cfg); // 3 participants, retry 20, term 200
-    by_hand b;
-    tx_io io = bh_io(&b);
-    tx_error err;
+    bench e("t3w");
     tpc3_part *p = nullptr;
-    std::string pp = dir + "/p1.log";
-    CHECK(tpc3_part_open(pp.c_str(), 1, &cfg, &io, 0, &p, &err) == TX_OK, "tpc3_part_open failed: %s", err.msg);
-    deliver3(p, &b, msg(TX_MSG_PREPARE, 0, 1, "t1"));
-    tick3_until(p, &b, 205);
-    std::string round1 = sent_between(&b, 1, 205);
+    std::string pp = e.path("p1.log");
+    CHECK(tpc3_part_open(pp.c_str(), 1, &e.cfg, &e.io, 0, &p, &e.err) == TX_OK, "tpc3_part_open failed: %s", e.err.msg);
+    deliver3(p, &e.b, msg(TX_MSG_PREPARE, 0, 1, "t1"));
+    tick3_until(p, &e.b, 205);
+    std::string round1 = sent_between(&e.b, 1, 205);
     CHECK(round1 == "[1>0 STATE_REQ | 1>2 STATE_REQ | 1>3 STATE_REQ]",
           "PREPARED at 0 ms, silence: expected one round [1>0 STATE_REQ | 1>2 STATE_REQ | 1>3 STATE_REQ] by 205 ms, got %s",
           round1.c_str());
-    uint64_t r1 = first_sent_after(&b, 0, "1>0 STATE_REQ");
-    deliver3(p, &b, msg(TX_MSG_STATE_REPLY, 0, 1, "t1", TX_WORKING)); // the coordinator is alive
-    tick3_until(p, &b, 404);
-    std::string quiet = sent_between(&b, 206, 404);
+    uint64_t r1 = first_sent_after(&e.b, 0, "1>0 STATE_REQ");
+    deliver3(p, &e.b, msg(TX_MSG_STATE_REPLY, 0, 1, "t1", TX_WORKING)); // the coordinator is alive
+    tick3_until(p, &e.b, 404);
+    std::string quiet = sent_between(&e.b, 206, 404);
     CHECK(quiet == "[]", "the coordinator answered the round at %llu ms with WORKING: expected nothing sent until 404 ms, got %s",
           (unsigned long long)r1, quiet.c_str());
     CHECK(tpc3_part_state(p, "t1") == TX_PREPARED, "the coordinator answered the round: expected PREPARED at 404 ms, got %s",
           tx_state_name(tpc3_part_state(p, "t1")));
     CHECK(disk_records(pp.c_str()).size() == 1, "the coordinator answered the round, yet the log is %s",
           join(disk_records(pp.c_str())).c_str());
-    tick3_until(p, &b, 460);
-    uint64_t r2 = first_sent_after(&b, 404, "1>0 STATE_REQ");
-    CHECK(r2 >= 405 && r2 <= 5 + r1 + cfg.retry_ms + cfg.term_timeout_ms,
+    tick3_until(p, &e.b, 460);
+    uint64_t r2 = first_sent_after(&e.b, 404, "1>0 STATE_REQ");
+    CHECK(r2 >= 405 && r2 <= 5 + r1 + e.cfg.retry_ms + e.cfg.term_timeout_ms,
           "reply at 205 ms, round over at %llu ms: the next round must start term_timeout_ms (200) of silence later, "
           "got its first STATE_REQ at %llu ms (0: none by 460)",
-          (unsigned long long)(r1 + cfg.retry_ms), (unsigned long long)r2);
+          (unsigned long long)(r1 + e.cfg.retry_ms), (unsigned long long)r2);
     tpc3_part_free(p);
-    rm_tree(dir);
 }
 
 // R14: a backup that pre-commits the PREPARED ones runs its next round at once (not after another
 // term_timeout_ms), and that round commits once every state it collects is PRECOMMITTED.
 void test_3pc_backup_new_round_at_once(void **)
 {
-    std::string dir = fresh_dir("t3b");
-    tx_config cfg;
-    tx_config_default(&cfg);
-    by_hand b;
-    tx_io io = bh_io(&b);
-    tx_error err;
+    bench e("t3b");
     tpc3_part *p = nullptr;
-    std::string pp = dir + "/p1.log";
-    CHECK(tpc3_part_open(pp.c_str(), 1, &cfg, &io, 0, &p, &err) == TX_OK, "tpc3_part_open failed: %s", err.msg);
-    deliver3(p, &b, msg(TX_MSG_PREPARE, 0, 1, "t1"));
-    b.now = 1;
-    deliver3(p, &b, msg(TX_MSG_PRECOMMIT, 0, 1, "t1"));
-    tick3_until(p, &b, 205);
-    uint64_t r1 = first_sent_after(&b, 1, "1>0 STATE_REQ");
-    CHECK(r1 != 0, "PRECOMMITTED at 1 ms, then silence: no termination round by 205 ms (sent %s)", join(b.sent).c_str());
-    deliver3(p, &b, msg(TX_MSG_STATE_REPLY, 2, 1, "t1", TX_PREPARED));
-    deliver3(p, &b, msg(TX_MSG_STATE_REPLY, 3, 1, "t1", TX_PRECOMMITTED));
-    tick3_until(p, &b, r1 + cfg.retry_ms);
-    uint64_t pre = first_sent_after(&b, r1, "1>2 PRECOMMIT");
-    CHECK(pre != 0 && pre <= r1 + cfg.retry_ms,
+    std::string pp = e.path("p1.log");
+    CHECK(tpc3_part_open(pp.c_str(), 1, &e.cfg, &e.io, 0, &p, &e.err) == TX_OK, "tpc3_part_open failed: %s", e.err.msg);
+    deliver3(p, &e.b, msg(TX_MSG_PREPARE, 0, 1, "t1"));
+    e.b.now = 1;
+    deliver3(p, &e.b, msg(TX_MSG_PRECOMMIT, 0, 1, "t1"));
+    tick3_until(p, &e.b, 205);
+    uint64_t r1 = first_sent_after(&e.b, 1, "1>0 STATE_REQ");
+    CHECK(r1 != 0, "PRECOMMITTED at 1 ms, then silence: no termination round by 205 ms (sent %s)", join(e.b.sent).c_str());
+    deliver3(p, &e.b, msg(TX_MSG_STATE_REPLY, 2, 1, "t1", TX_PREPARED));
+    deliver3(p, &e.b, msg(TX_MSG_STATE_REPLY, 3, 1, "t1", TX_PRECOMMITTED));
+    tick3_until(p, &e.b, r1 + e.cfg.retry_ms);
+    uint64_t pre = first_sent_after(&e.b, r1, "1>2 PRECOMMIT");
+    CHECK(pre != 0 && pre <= r1 + e.cfg.retry_ms,
           "backup 1 (PRECOMMITTED) with replies 2: PREPARED, 3: PRECOMMITTED: expected PRECOMMIT to 2 when the round "
-          "ends at %llu ms, sent %s", (unsigned long long)(r1 + cfg.retry_ms), sent_between(&b, r1, b.now).c_str());
-    tick3_until(p, &b, pre + 1);
-    uint64_t r2 = first_sent_after(&b, r1, "1>0 STATE_REQ");
+          "ends at %llu ms, sent %s", (unsigned long long)(r1 + e.cfg.retry_ms), sent_between(&e.b, r1, e.b.now).c_str());
+    tick3_until(p, &e.b, pre + 1);
+    uint64_t r2 = first_sent_after(&e.b, r1, "1>0 STATE_REQ");
     CHECK(r2 != 0 && r2 <= pre + 1,
           "the backup sent PRECOMMIT at %llu ms: its new round must start at once (STATE_REQ by %llu ms), got %llu (0: none)",
           (unsigned long long)pre, (unsigned long long)(pre + 1), (unsigned long long)r2);
-    deliver3(p, &b, msg(TX_MSG_STATE_REPLY, 2, 1, "t1", TX_PRECOMMITTED));
-    deliver3(p, &b, msg(TX_MSG_STATE_REPLY, 3, 1, "t1", TX_PRECOMMITTED));
-    tick3_until(p, &b, r2 + cfg.retry_ms);
+    deliver3(p, &e.b, msg(TX_MSG_STATE_REPLY, 2, 1, "t1", TX_PRECOMMITTED));
+    deliver3(p, &e.b, msg(TX_MSG_STATE_REPLY, 3, 1, "t1", TX_PRECOMMITTED));
+    tick3_until(p, &e.b, r2 + e.cfg.retry_ms);
     CHECK(tpc3_part_state(p, "t1") == TX_COMMITTED,
           "second round: every state PRECOMMITTED: the backup must commit by %llu ms, got %s",
-          (unsigned long long)(r2 + cfg.retry_ms), tx_state_name(tpc3_part_state(p, "t1")));
-    std::string tail = sent_between(&b, r2 + 1, b.now);
+          (unsigned long long)(r2 + e.cfg.retry_ms), tx_state_name(tpc3_part_state(p, "t1")));
+    std::string tail = sent_between(&e.b, r2 + 1, e.b.now);
     CHECK(tail == "[1>0 COMMIT | 1>2 COMMIT | 1>3 COMMIT]", "the backup's decision: expected [1>0 COMMIT | 1>2 COMMIT | "
           "1>3 COMMIT], got %s", tail.c_str());
+    std::string on_disk = join(disk_records(pp.c_str()));
+    CHECK(on_disk == "[PREPARED t1 | PRECOMMITTED t1 | COMMITTED t1]",
+          "a PRECOMMITTED backup logs no second PRECOMMITTED: expected [PREPARED t1 | PRECOMMITTED t1 | COMMITTED t1], got %s",
+          on_disk.c_str());
     tpc3_part_free(p);
-    rm_tree(dir);
 }

@@ -58,6 +58,21 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_names_out_of_range),
     cmocka_unit_test(test_3pc_coordinator_replied_waits),
     cmocka_unit_test(test_3pc_backup_new_round_at_once),
+    cmocka_unit_test(test_3pc_restarted_coordinator_waits_for_all),
+    cmocka_unit_test(test_3pc_coordinator_log_and_timeout),
+    cmocka_unit_test(test_3pc_coordinator_adopts_exactly),
+    cmocka_unit_test(test_3pc_recovering_participant),
+    cmocka_unit_test(test_3pc_rounds_until_backup),
+    cmocka_unit_test(test_3pc_prepared_backup_precommits),
+    cmocka_unit_test(test_free_null_and_descriptors),
+    cmocka_unit_test(test_refused_call_fields),
+    cmocka_unit_test(test_log_errno_and_cut_failure),
+    cmocka_unit_test(test_log_write_fails_half_way),
+    cmocka_unit_test(test_2pc_coordinator_answers),
+    cmocka_unit_test(test_2pc_in_doubt_asks_every_retry),
+    cmocka_unit_test(test_saga_rebuild_every_prefix),
+    cmocka_unit_test(test_saga_resume_checks_file),
+    cmocka_unit_test(test_saga_io_error_message),
 };
 
 NL_TEST_MAIN("ex25_distributed_transactions", tests)

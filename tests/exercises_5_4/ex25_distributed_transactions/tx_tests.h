@@ -66,3 +66,22 @@ void test_bad_ids_and_records(void **);
 void test_names_out_of_range(void **);
 void test_3pc_coordinator_replied_waits(void **);
 void test_3pc_backup_new_round_at_once(void **);
+// test_3pc_recovery.cpp
+void test_3pc_restarted_coordinator_waits_for_all(void **);
+void test_3pc_coordinator_log_and_timeout(void **);
+void test_3pc_coordinator_adopts_exactly(void **);
+void test_3pc_recovering_participant(void **);
+void test_3pc_rounds_until_backup(void **);
+void test_3pc_prepared_backup_precommits(void **);
+// test_edges.cpp
+void test_free_null_and_descriptors(void **);
+void test_refused_call_fields(void **);
+void test_log_errno_and_cut_failure(void **);
+void test_log_write_fails_half_way(void **);
+// test_2pc_by_hand.cpp
+void test_2pc_coordinator_answers(void **);
+void test_2pc_in_doubt_asks_every_retry(void **);
+// test_saga_state.cpp
+void test_saga_rebuild_every_prefix(void **);
+void test_saga_resume_checks_file(void **);
+void test_saga_io_error_message(void **);
