@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <ctime>
 #include <jansson.h>
 #include <map>
 #include <set>
@@ -962,6 +963,13 @@ static void test_concurrent_spans(void **)
     NL_EXPECT_EQ_INT(ids.size(), 800, "distinct span ids");
 }
 
+static uint64_t wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void test_null_arguments(void **)
 {
     NL_EXPECT_TRUE(!tc_context_is_sampled(nullptr), "tc_context_is_sampled(NULL)");
@@ -977,7 +985,12 @@ static void test_null_arguments(void **)
     tc_tracer *t = tc_tracer_new(nullptr, tc_sampler_always_on(), tc_exporter_memory(&m), nullptr);
     {
         tc_active_span s;
+        uint64_t before = wall_ns();
         tc_span_start(&s, t, nullptr, nullptr);
+        uint64_t after = wall_ns();
+        NL_EXPECT_TRUE(s.span.start_ns >= before && s.span.start_ns <= after,
+                       "NULL options: CLOCK_REALTIME in ns, between %llu and %llu, got %llu", (unsigned long long)before,
+                       (unsigned long long)after, (unsigned long long)s.span.start_ns);
         NL_EXPECT_STREQ(s.span.name, "", "a NULL span name");
         NL_EXPECT_TRUE(s.span.start_ns > 1500000000ull * 1000000000ull, "NULL options: the real-time clock, got %llu",
                        (unsigned long long)s.span.start_ns);
@@ -1001,6 +1014,128 @@ static void test_null_arguments(void **)
     NL_EXPECT_EQ_INT(m.batches, 1, "export calls");
     tc_tracer_free(t);
     NL_EXPECT_STREQ(m.spans[0].service_name, "", "a NULL service name");
+}
+
+// 2^64 - the splitmix64 increment: the first draw's state is 0, and splitmix64(0) is 0, so this seed
+// makes the generator's first value 0 (the case R1's "again while 0" is about).
+static const uint64_t FIRST_DRAW_ZERO = 0x61c8864680b583ebull;
+
+static void test_ids_zero_draws(void **)
+{
+    uint64_t st = FIRST_DRAW_ZERO;
+    NL_EXPECT_TRUE(splitmix(&st) == 0, "the test's own premise: the seed's first draw is 0");
+    uint64_t second = splitmix(&st), third = splitmix(&st);
+    tc_rng r;
+    tc_rng_init(&r, FIRST_DRAW_ZERO);
+    tc_trace_id t = tc_trace_id_generate(&r);
+    NL_EXPECT_TRUE(t.hi == 0 && t.lo == second, "trace id with hi drawn 0: kept as (0, next), not drawn again; got %016llx%016llx",
+                   (unsigned long long)t.hi, (unsigned long long)t.lo);
+    NL_EXPECT_TRUE(tc_rng_next(&r) == third, "the trace id drew exactly two values");
+    tc_rng_init(&r, FIRST_DRAW_ZERO);
+    NL_EXPECT_TRUE(tc_span_id_generate(&r) == second, "span id with a first draw of 0: drawn again");
+    tc_trace_id h{7, 7};
+    NL_EXPECT_TRUE(tc_trace_id_from_hex("00000000000000000000000000000001", &h) && h.hi == 0 && h.lo == 1,
+                   "trace id 0...01 (hi all zero) is valid");
+    NL_EXPECT_TRUE(tc_trace_id_from_hex("00000000000000010000000000000000", &h) && h.hi == 1 && h.lo == 0,
+                   "trace id with lo all zero is valid");
+    char hex[33];
+    tc_trace_id_to_hex(h, hex);
+    NL_EXPECT_STREQ(hex, "00000000000000010000000000000000", "trace_id_to_hex of (1, 0)");
+    tc_rng a, b;                                        // seed 0: getrandom, not splitmix64 from state 0
+    tc_rng_init(&a, 0);
+    tc_rng_init(&b, 0);
+    uint64_t x = tc_rng_next(&a), y = tc_rng_next(&b), z = tc_rng_next(&a);
+    st = 0;
+    uint64_t sm0 = splitmix(&st);
+    NL_EXPECT_TRUE(!(x == y && y == z), "three draws of seed-0 generators: random, not all equal");
+    NL_EXPECT_TRUE(!(x == sm0 && y == sm0), "seed 0 is getrandom, not splitmix64 from state 0");
+}
+
+static void test_baggage_bad_escapes(void **)
+{
+    const char *bad[] = {"a=%x4", "a=%4x", "a=%g1", "a=%:1", "a=1,b=%/0", "a=%"};
+    for (const char *h : bad) {
+        tc_baggage keep;
+        tc_baggage_set(&keep, "old", "1");
+        std::string err;
+        NL_EXPECT_TRUE(!tc_baggage_parse(h, &keep, &err), "baggage_parse('%s'): a bad escape is refused", h);
+        NL_EXPECT_STREQ(tc_baggage_format(&keep), "old=1", "the baggage after refusing '%s'", h);
+    }
+    tc_baggage got;
+    NL_EXPECT_TRUE(tc_baggage_parse("a=%4a%7e%2C,b=x%25", &got, nullptr), "escapes of both cases");
+    NL_EXPECT_STREQ(or_null(tc_baggage_get(&got, "a")), "J~,", "decoded value of a");
+    NL_EXPECT_STREQ(or_null(tc_baggage_get(&got, "b")), "x%", "decoded value of b");
+}
+
+static void test_ratio_sampler_edges(void **)
+{
+    tc_ratio_sampler rs;
+    tc_ratio_sampler_init(&rs, 1.5, 3);
+    NL_EXPECT_TRUE(rs.ratio == 1.0, "ratio 1.5 clamped to 1: got %g", rs.ratio);
+    tc_ratio_sampler_init(&rs, 1.0000001, 3);
+    NL_EXPECT_TRUE(rs.ratio == 1.0, "ratio 1.0000001 clamped to 1: got %g", rs.ratio);
+    tc_ratio_sampler_init(&rs, -0.0000001, 3);
+    NL_EXPECT_TRUE(rs.ratio == 0.0, "ratio -0.0000001 clamped to 0: got %g", rs.ratio);
+    tc_ratio_sampler_init(&rs, 0.0, FIRST_DRAW_ZERO);      // the first u is exactly 0
+    tc_sampler smp = tc_sampler_ratio(&rs);
+    tc_context c{};
+    NL_EXPECT_TRUE(!smp.should_sample(smp.self, &c, "op"), "ratio 0, u = 0: not sampled (u < ratio)");
+    tc_ratio_sampler_init(&rs, 0x1.0p-53, FIRST_DRAW_ZERO);
+    NL_EXPECT_TRUE(smp.should_sample(smp.self, &c, "op"), "ratio 2^-53, u = 0: sampled");
+}
+
+static std::string read_all(const char *path)
+{
+    std::string s;
+    FILE *f = fopen(path, "r");
+    if (!f) return s;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) s.append(buf, n);
+    fclose(f);
+    return s;
+}
+
+// The lowest free descriptor (what the next open gets).
+static int lowest_free_fd(void)
+{
+    int fd = dup(0);
+    if (fd >= 0) close(fd);
+    return fd;
+}
+
+static void test_exporter_results(void **)
+{
+    tc_span s{};
+    s.ctx.trace_id = {1, 2};
+    s.ctx.span_id = 3;
+    s.ctx.flags = 1;
+    s.name = "direct";
+    tc_memory_exporter m{};
+    tc_exporter me = tc_exporter_memory(&m);
+    NL_EXPECT_EQ_INT(me.export_spans(me.self, &s, 1), 0, "the memory exporter's result");
+    const char *path = "direct.jsonl";
+    unlink(path);
+    int fd = lowest_free_fd();
+    std::string err;
+    tc_file_exporter *fe = tc_file_exporter_open(path, "given", &err);
+    NL_EXPECT_TRUE(fe != nullptr, "open %s: %s", path, err.c_str());
+    tc_exporter e = tc_exporter_file(fe);
+    NL_EXPECT_EQ_INT(e.export_spans(e.self, &s, 1), 0, "the file exporter's result after a good write");
+    NL_EXPECT_TRUE(lowest_free_fd() != fd, "the exporter holds its file open");
+    tc_file_exporter_close(fe);
+    NL_EXPECT_EQ_INT(lowest_free_fd(), fd, "tc_file_exporter_close closes the file");
+    std::string want = tc_span_to_json(&s, "given") + "\n";
+    NL_EXPECT_STREQ(read_all(path), want, "the file: the span's line, with the exporter's service name");
+    NL_EXPECT_CONTAINS(want, "\"service.name\":\"given\"", "a span without a service takes the exporter's");
+    tc_file_exporter *full = tc_file_exporter_open("/dev/full", "svc", &err);
+    NL_EXPECT_TRUE(full != nullptr, "open /dev/full: %s", err.c_str());
+    tc_exporter fx = tc_exporter_file(full);
+    NL_EXPECT_EQ_INT(fx.export_spans(fx.self, &s, 1), -1, "a short line to /dev/full: the flush fails");
+    tc_span big = s;
+    big.name = std::string(100000, 'n');                 // larger than stdio's buffer: fwrite itself fails
+    NL_EXPECT_EQ_INT(fx.export_spans(fx.self, &big, 1), -1, "a long line to /dev/full: the write fails");
+    tc_file_exporter_close(full);
 }
 
 void test_differential_random_histories(void **);
@@ -1045,6 +1180,10 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_file_exporter_appends),
     cmocka_unit_test(test_concurrent_spans),
     cmocka_unit_test(test_null_arguments),
+    cmocka_unit_test(test_ids_zero_draws),
+    cmocka_unit_test(test_baggage_bad_escapes),
+    cmocka_unit_test(test_ratio_sampler_edges),
+    cmocka_unit_test(test_exporter_results),
     cmocka_unit_test(test_differential_random_histories),
 };
 
