@@ -176,6 +176,16 @@ void test_execute_in_order(void **)
     commit_at(r, 4, 0, 1, req("a"), {0, 1, 3}, &out);
     if (executed(out) != "1:a 2:b 3:c") fail_msg("then seq 1 commits: expected \"1:a 2:b 3:c\" in that order, got \"%s\"", executed(out).c_str());
     bft_free(r);
+    // n = 1: q = 1, so the primary's own pre-prepare prepares and its own COMMIT commits, at once.
+    BftReplica *one = new_replica(0, 1);
+    out.clear();
+    BftRequest a = req("a"), b = req("b", 2);
+    bft_on_request(one, &a, &out);
+    bft_on_request(one, &b, &out);
+    if (executed(out) != "1:a 2:b" || !of_kind(out, BFT_OUT_SEND).empty())
+        fail_msg("a cluster of 1 (q = 1) given 'a' then 'b': expected \"1:a 2:b\" executed at once and nothing sent, got \"%s\", %zu sends",
+                 executed(out).c_str(), of_kind(out, BFT_OUT_SEND).size());
+    bft_free(one);
 }
 
 void test_window(void **)

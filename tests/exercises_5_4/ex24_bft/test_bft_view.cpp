@@ -106,6 +106,16 @@ void test_join_f_plus_one(void **)
     if (vcs.size() != 6 || vcs[0]->msg.view != 2 || bft_view(r) != 2 || !bft_in_view_change(r))
         fail_msg("then replica 6 asks for view 5 (3 = f+1 replicas ahead): expected VIEW_CHANGE for the smallest, view 2, got view %llu",
                  (unsigned long long)bft_view(r));
+    // The smallest view among those held, even when a replica asked for several.
+    BftReplica *m = new_replica(3, 4);
+    out.clear();
+    deliver(m, vc_from(4, 1, 0), &out);
+    deliver(m, vc_from(4, 3, 0), &out);
+    deliver(m, vc_from(4, 2, 1), &out);
+    if (bft_view(m) != 1 || !bft_in_view_change(m))
+        fail_msg("n=4, VIEW_CHANGEs for views 1 and 3 of replica 0, then 2 of replica 1 (f+1 replicas ahead): expected the smallest view "
+                 "held, 1, got view %llu", (unsigned long long)bft_view(m));
+    bft_free(m);
     // A forged VIEW_CHANGE is no vote.
     BftReplica *s = new_replica(0, 4);
     out.clear();
@@ -230,6 +240,9 @@ void test_new_view_checked(void **)
     expect_rejected(t_new_view(4, 1, three, {req("b", 2)}), "seq 1 re-proposed as 'b' where 'a' was prepared");
     expect_rejected(t_new_view(4, 1, three, {}), "no pre-prepare for the prepared seq 1");
     expect_rejected(t_new_view(4, 1, three, {req("a"), null_req()}), "an extra null seq 2");
+    BftMsg two_certs = t_view_change(4, 1, 2, {t_cert(4, 0, 1, req("a"), {2, 3}), t_cert(4, 0, 2, req("c", 3), {2, 3})});
+    expect_rejected(t_new_view(4, 1, {vc_from(4, 1, 0), two_certs, vc_from(4, 1, 3)}, {req("a"), req("d", 4)}),
+                    "seq 2 re-proposed as 'd' where 'c' was prepared (seq 1 right)");
     expect_rejected(t_new_view(4, 1, {vc_from(4, 1, 0), good_vc2()}, {req("a")}), "2 VIEW_CHANGEs (quorum 3)");
     expect_rejected(t_new_view(4, 1, {vc_from(4, 1, 0), good_vc2(), good_vc2()}, {req("a")}), "replica 2's VIEW_CHANGE twice");
     expect_rejected(t_new_view(4, 1, {vc_from(4, 1, 0), good_vc2(), vc_from(4, 2, 3)}, {req("a")}), "a VIEW_CHANGE for view 2");
@@ -334,6 +347,10 @@ void test_stale_view_change_answered(void **)
     deliver(p, vc_from(4, 1, 0), &out);
     deliver(p, vc_from(4, 1, 2), &out); // joins, sends NEW_VIEW(1)
     if (sends(out, BFT_NEW_VIEW).size() != 3) fail_msg("primary of view 1 with 2 VIEW_CHANGEs + its own: expected NEW_VIEW(1) sent");
+    BftMsg own = sends(out, BFT_VIEW_CHANGE)[0]->msg;
+    out.clear();
+    deliver(p, own, &out); // replayed back to its author (R11): ignored, never answered
+    if (!out.empty()) fail_msg("replica 1 given its own VIEW_CHANGE(1) back: expected it ignored (its author is itself), got %zu outputs", out.size());
     out.clear();
     deliver(p, vc_from(4, 1, 3), &out); // replica 3 is behind
     std::vector<const BftOutput *> nv = sends(out, BFT_NEW_VIEW), vc = sends(out, BFT_VIEW_CHANGE);
