@@ -1,7 +1,8 @@
 # netlab — top-level Makefile: builds the shared libraries, every exercise, the unit tests and the
 # moulinette out of tree in build/ (build-$(SAN)/ for sanitizer builds), and runs them.
 #   make                       build everything
-#   make test                  unit tests + moulinette validation of every exercise
+#   make test                  unit tests, interop, abuse + moulinette validation of every exercise
+#   make abuse                 the reference servers of ex00/ex01/ex02 under abuse (tests/abuse/)
 #   make moulinette [EX="ex00_echo ..."] [REPORT=r.json] [JUNIT=j.xml] [GRADESCOPE=g.json] [HTML=r.html] [JOBS=N] [SHARD=I/N|auto]
 #   make grade EX=<id> SUB=<dir>
 #   make mutate EX=<id> [MAX=N] [FILE=f.cpp]   operator mutants: the suite's mutation score
@@ -28,7 +29,7 @@ MOULINETTE := $(BUILD)/bin/moulinette
 JOBS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1))))
 EX ?=
 
-.PHONY: sancheck stability all libs moulinette-bin unit-tests unit-tests-bin interop test moulinette mutate grade bench fuzz dist-student clean $(EXERCISES)
+.PHONY: sancheck stability all libs moulinette-bin unit-tests unit-tests-bin interop abuse abuse-bin test moulinette mutate grade bench fuzz dist-student clean $(EXERCISES)
 all: libs moulinette-bin unit-tests-bin $(EXERCISES)
 
 libs:
@@ -55,10 +56,19 @@ interop: all
 	+@$(MAKE) --no-print-directory -C tests/ex02_ws interop
 	NETLAB_WS_BACKEND=uring NETLAB_BIN_DIR=$(BUILD)/bin $(BUILD)/tests/ex02_ws/run_tests
 
-# One step after the other: the unit tests, the interop checks, then the validation of every exercise.
+# The reference servers of ex00, ex01 and ex02 (both backends) under abuse (tests/abuse/README.md):
+# outside the grader's sandbox, which caps descriptors at 4096 (the suite opens 10,000).
+abuse-bin: libs
+	+@$(MAKE) --no-print-directory -C tests/abuse NETLAB_PREBUILT=1 all
+abuse: abuse-bin ex00_echo ex01_chat ex02_ws
+	NETLAB_BIN_DIR=$(BUILD)/bin $(BUILD)/tests/abuse/run_tests
+
+# One step after the other: the unit tests, the interop checks, the abuse suite, then the
+# validation of every exercise.
 test: all
 	+@$(MAKE) --no-print-directory unit-tests
 	+@$(MAKE) --no-print-directory interop
+	+@$(MAKE) --no-print-directory abuse
 	$(MOULINETTE) validate $(MOULINETTE_FLAGS) $(EX)
 
 moulinette: all
