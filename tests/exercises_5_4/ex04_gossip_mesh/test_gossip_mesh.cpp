@@ -354,6 +354,9 @@ static void test_sync_request_teaches_both(void **)
     gm_handle_message(b, addr(9000).c_str(), &syncs[0].message);
     std::vector<std::string> al = gm_alive_members(b);
     assert_int_equal(al.size(), 4);                         // nb, n0, n1, n2
+    std::string names;
+    for (const std::string &id : al) names += id + " ";
+    NL_EXPECT_STREQ(names, "n0 n1 n2 nb ", "gm_alive_members: self included, sorted");
     gm_metadata md;
     assert_true(gm_get_metadata(b, "n0", &md));
     assert_string_equal(md["zone"].c_str(), "eu");
@@ -389,6 +392,101 @@ static void test_codec_roundtrip_and_strict(void **)
         assert_false(gm_decode(b, strlen(b), &back, &err));
         assert_true(err.size() > 0);
     }
+}
+
+// R17: each malformed datagram the README names is refused with a reason, one defect at a time
+// (everything else in it well formed, so the defect alone is what must be caught).
+static void test_codec_refuses_each_defect(void **)
+{
+    const char *U = "\"updates\":[{\"id\":\"b\",\"state\":\"alive\",\"inc\":0";   // an update, left open
+    struct { const char *why; std::string wire; } bad[] = {
+        {"not JSON", "{\"type\":"},
+        {"not an object", "[{\"type\":\"ping\",\"from\":\"a\"}]"},
+        {"missing type", "{\"from\":\"a\"}"},
+        {"type not a string", "{\"type\":1,\"from\":\"a\"}"},
+        {"unknown type", "{\"type\":\"Ping\",\"from\":\"a\"}"},
+        {"missing from", "{\"type\":\"ack\",\"seq\":1}"},
+        {"empty from", "{\"type\":\"ack\",\"from\":\"\",\"seq\":1}"},
+        {"from not a string", "{\"type\":\"ack\",\"from\":7,\"seq\":1}"},
+        {"negative seq", "{\"type\":\"ack\",\"from\":\"a\",\"seq\":-1}"},
+        {"seq not an integer", "{\"type\":\"ack\",\"from\":\"a\",\"seq\":1.5}"},
+        {"seq a string", "{\"type\":\"ack\",\"from\":\"a\",\"seq\":\"1\"}"},
+        {"target not a string", "{\"type\":\"ping_req\",\"from\":\"a\",\"seq\":1,\"target\":3}"},
+        {"ping_req without target", "{\"type\":\"ping_req\",\"from\":\"a\",\"seq\":1}"},
+        {"ping_req with an empty target", "{\"type\":\"ping_req\",\"from\":\"a\",\"seq\":1,\"target\":\"\"}"},
+        {"updates not an array", "{\"type\":\"gossip\",\"from\":\"a\",\"updates\":{}}"},
+        {"an update not an object", "{\"type\":\"gossip\",\"from\":\"a\",\"updates\":[\"b\"]}"},
+        {"update without id", "{\"type\":\"gossip\",\"from\":\"a\",\"updates\":[{\"state\":\"alive\",\"inc\":0}]}"},
+        {"update with an empty id", "{\"type\":\"gossip\",\"from\":\"a\",\"updates\":[{\"id\":\"\",\"state\":\"alive\",\"inc\":0}]}"},
+        {"update id not a string", "{\"type\":\"gossip\",\"from\":\"a\",\"updates\":[{\"id\":5,\"state\":\"alive\",\"inc\":0}]}"},
+        {"update without state", "{\"type\":\"gossip\",\"from\":\"a\",\"updates\":[{\"id\":\"b\",\"inc\":0}]}"},
+        {"state not a string", "{\"type\":\"gossip\",\"from\":\"a\",\"updates\":[{\"id\":\"b\",\"state\":0,\"inc\":0}]}"},
+        {"unknown state", "{\"type\":\"gossip\",\"from\":\"a\",\"updates\":[{\"id\":\"b\",\"state\":\"Alive\",\"inc\":0}]}"},
+        {"update without inc", "{\"type\":\"gossip\",\"from\":\"a\",\"updates\":[{\"id\":\"b\",\"state\":\"dead\"}]}"},
+        {"negative inc", "{\"type\":\"gossip\",\"from\":\"a\",\"updates\":[{\"id\":\"b\",\"state\":\"dead\",\"inc\":-2}]}"},
+        {"inc not an integer", "{\"type\":\"gossip\",\"from\":\"a\",\"updates\":[{\"id\":\"b\",\"state\":\"dead\",\"inc\":true}]}"},
+        {"addr not a string", std::string("{\"type\":\"gossip\",\"from\":\"a\",") + U + ",\"addr\":1}]}"},
+        {"meta not an object", std::string("{\"type\":\"sync\",\"from\":\"a\",") + U + ",\"meta\":[]}]}"},
+        {"a metadata value not a string", std::string("{\"type\":\"sync\",\"from\":\"a\",") + U + ",\"meta\":{\"k\":\"v\",\"n\":null}}]}"},
+        {"the second update bad", std::string("{\"type\":\"gossip\",\"from\":\"a\",") + U + "},{\"id\":\"c\",\"state\":\"gone\",\"inc\":0}]}"},
+    };
+    for (auto &b : bad) {
+        gm_message back = msg(GM_ACK, {}, "untouched");
+        std::string err;
+        if (gm_decode(b.wire.data(), b.wire.size(), &back, &err))
+            NL_FAIL("gm_decode(%s) (%s): expected refused, got accepted", b.wire.c_str(), b.why);
+        if (err.empty()) NL_FAIL("gm_decode(%s) (%s): refused without a reason", b.wire.c_str(), b.why);
+    }
+}
+
+// R17: the optional fields (seq, target, updates, addr, meta) may be missing; every type and state
+// round-trips, and a large seq and incarnation keep every bit.
+static void test_codec_optional_fields_and_names(void **)
+{
+    const char *minimal = "{\"type\":\"gossip\",\"from\":\"a\"}";
+    gm_message back = msg(GM_ACK, {alive("z", 1)}, "old");
+    back.seq = 9;
+    back.target = "old";
+    std::string err;
+    NL_EXPECT_TRUE(gm_decode(minimal, strlen(minimal), &back, &err), "%s: %s", minimal, err.c_str());
+    NL_EXPECT_TRUE(back.type == GM_GOSSIP && back.seq == 0 && back.from == "a" && back.target.empty() && back.updates.empty(),
+                   "%s: type gossip, seq 0, no target, no update", minimal);
+    const char *bare = "{\"type\":\"sync\",\"from\":\"a\",\"updates\":[{\"id\":\"b\",\"state\":\"left\",\"inc\":4}]}";
+    NL_EXPECT_TRUE(gm_decode(bare, strlen(bare), &back, &err), "%s: %s", bare, err.c_str());
+    NL_EXPECT_EQ_INT(back.updates.size(), 1, "updates of %s", bare);
+    const gm_update &u = back.updates[0];
+    NL_EXPECT_TRUE(u.id == "b" && u.state == GM_LEFT && u.incarnation == 4 && u.address.empty() && !u.has_metadata &&
+                       u.metadata.empty(), "%s: the update without addr and meta", bare);
+    const char *empty_meta = "{\"type\":\"sync\",\"from\":\"a\",\"updates\":[{\"id\":\"b\",\"state\":\"alive\",\"inc\":0,\"meta\":{}}]}";
+    NL_EXPECT_TRUE(gm_decode(empty_meta, strlen(empty_meta), &back, &err) && back.updates[0].has_metadata &&
+                       back.updates[0].metadata.empty(), "%s: empty metadata is carried", empty_meta);
+    const gm_msg_type types[] = {GM_PING, GM_ACK, GM_PING_REQ, GM_GOSSIP, GM_SYNC, GM_SYNC_REQUEST};
+    const gm_state states[] = {GM_ALIVE, GM_SUSPECT, GM_DEAD, GM_LEFT};
+    const char *type_words[] = {"\"ping\"", "\"ack\"", "\"ping_req\"", "\"gossip\"", "\"sync\"", "\"sync_request\""};
+    const char *state_words[] = {"\"alive\"", "\"suspect\"", "\"dead\"", "\"left\""};
+    for (int t = 0; t < 6; t++)
+        for (int st = 0; st < 4; st++) {
+            gm_update up{"m" + std::to_string(st), states[st], 0xfffffffffffffull + (uint64_t)st, "h:" + std::to_string(t),
+                         st % 2 == 0, {}};
+            if (up.has_metadata) up.metadata = {{"k", "v" + std::to_string(t)}, {"z", ""}};
+            gm_message m = msg(types[t], {up, alive("other", 2, 1)}, "from");
+            m.seq = 0x7fffffffffffffull - (uint64_t)t;
+            m.target = t == GM_PING_REQ ? "tgt" : "";
+            std::string wire = gm_encode(&m);
+            NL_EXPECT_TRUE(!wire.empty() && wire.front() == '{' && wire.back() == '}', "gm_encode: one JSON object, no newline: %s", wire.c_str());
+            NL_EXPECT_CONTAINS(wire, type_words[t], "the encoded type");
+            NL_EXPECT_CONTAINS(wire, state_words[st], "the encoded state");
+            gm_message got;
+            NL_EXPECT_TRUE(gm_decode(wire.data(), wire.size(), &got, &err), "decode %s: %s", wire.c_str(), err.c_str());
+            NL_EXPECT_TRUE(got.type == m.type && got.seq == m.seq && got.from == m.from && got.target == m.target,
+                           "round trip of the header of %s", wire.c_str());
+            NL_EXPECT_EQ_INT(got.updates.size(), 2, "updates of %s", wire.c_str());
+            const gm_update &g = got.updates[0];
+            NL_EXPECT_TRUE(g.id == up.id && g.state == up.state && g.incarnation == up.incarnation && g.address == up.address &&
+                               g.has_metadata == up.has_metadata && g.metadata == up.metadata,
+                           "round trip of the first update of %s", wire.c_str());
+            NL_EXPECT_TRUE(got.updates[1].id == "other" && got.updates[1].incarnation == 1, "the second update of %s", wire.c_str());
+        }
 }
 
 static void test_join_retried_until_answered(void **)
@@ -603,6 +701,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_left_is_final_and_forgotten),
     cmocka_unit_test(test_sync_request_teaches_both),
     cmocka_unit_test(test_codec_roundtrip_and_strict),
+    cmocka_unit_test(test_codec_refuses_each_defect),
+    cmocka_unit_test(test_codec_optional_fields_and_names),
     cmocka_unit_test(test_join_retried_until_answered),
     cmocka_unit_test(test_sim_convergence_10),
     cmocka_unit_test(test_sim_convergence_100),
