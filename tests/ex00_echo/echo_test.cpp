@@ -105,11 +105,22 @@ void et_expect_at(const nl_where &w, int fd, const std::string &want)
         nl_fail_at(w, "%s: expected %s, got %s", who(fd).c_str(), nl_quote(want).c_str(), nl_quote(got).c_str());
 }
 
+// Strict: the README fixes each last word ("BYE\n", "BUSY\n", "TIMEOUT\n") and then the close, so a
+// single byte more (a NUL sent with the reply, a reply after QUIT) fails like a missing close.
 void et_expect_eof_at(const nl_where &w, int fd)
 {
-    if (!nl_tc_wait_eof(fd, ET_REPLY_MS))
-        nl_fail_at(w, "%s: expected the server to close the connection within %d ms, it stayed open", who(fd).c_str(),
-                   ET_REPLY_MS);
+    uint64_t deadline = nl_now_ms() + ET_REPLY_MS;
+    std::string extra;
+    for (;;) {
+        uint64_t now = nl_now_ms();
+        long n = now < deadline ? nl_tc_read_some(fd, &extra, (int)(deadline - now)) : -1;
+        if (n == 0) break;
+        if (n < 0)
+            nl_fail_at(w, "%s: expected the server to close the connection within %d ms, it stayed open", who(fd).c_str(),
+                       ET_REPLY_MS);
+    }
+    if (!extra.empty())
+        nl_fail_at(w, "%s: expected nothing more before the close, got %s", who(fd).c_str(), nl_quote(extra).c_str());
 }
 
 long et_count_at(const nl_where &w, int fd)
@@ -164,4 +175,42 @@ std::string et_upper(const std::string &s)
     for (char &c : u)
         if (c >= 'a' && c <= 'z') c = (char)(c - 'a' + 'A');
     return u;
+}
+
+long long et_vm_size(pid_t pid)
+{
+    FILE *f = fopen(nl_fmt("/proc/%d/status", (int)pid).c_str(), "r");
+    if (!f) return -1;
+    char line[256];
+    long long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmSize: %lld kB", &kb) == 1) break;
+    fclose(f);
+    return kb < 0 ? -1 : kb * 1024;
+}
+
+static const size_t FLOOD_BYTES = 8u << 20;  // replies >= this: more than any socket buffer holds
+
+// Shrinks fd's receive buffer, then fills the server's replies to fd until its thread is stuck in send(): either FLOOD_BYTES are sent
+// (their replies are more than the server's send buffer, 4 MiB at most, and fd's small receive
+// buffer can hold), or the server stops reading for 1 s (it stops only when blocked in send()).
+void et_flood_without_reading(int fd)
+{
+    int small = 4096;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    std::string lines;
+    while (lines.size() < 65536) lines += std::string(999, 'f') + "\n";
+    size_t sent = 0, off = 0;
+    uint64_t last_progress = nl_now_ms();
+    while (sent < FLOOD_BYTES && nl_now_ms() - last_progress < 1000) {
+        ssize_t n = send(fd, lines.data() + off, lines.size() - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            sent += (size_t)n;
+            off = (off + (size_t)n) % lines.size();
+            last_progress = nl_now_ms();
+        } else {
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return;  // the server closed it
+            usleep(1000);  // polling a condition (the server stopped reading) with a deadline
+        }
+    }
 }

@@ -31,6 +31,9 @@ void et_expect_at(const nl_where &w, int fd, const std::string &line);
 long et_count_at(const nl_where &w, int fd);         // sends COUNT, parses "COUNT: n"
 // Sends COUNT on fd until the answer is want (ET_WAIT_MS deadline); returns the last answer.
 long et_wait_count_at(const nl_where &w, int fd, long want);
+// Sends lines on fd without reading the replies until the server's thread for fd is stuck writing
+// them (or the server closed fd); fd's receive buffer is made small first.
+void et_flood_without_reading(int fd);
 // Closes fd with an RST instead of a FIN (SO_LINGER 0): the server's next read or write fails.
 void et_reset(int fd);
 // Server fds now (from /proc); waits until it equals want (ET_WAIT_MS), returns the last value.
@@ -38,6 +41,8 @@ int et_wait_fds_at(const nl_where &w, int want);
 // Waits for the server to close fd (EOF within ET_REPLY_MS), or the test fails.
 void et_expect_eof_at(const nl_where &w, int fd);
 std::string et_upper(const std::string &s);
+// The server's address space now (VmSize in /proc/PID/status), in bytes; -1 when unreadable.
+long long et_vm_size(pid_t pid);
 // What the test last sent on fd, quoted (for messages): "'QUIT\n'" or "nothing".
 std::string et_last_sent(int fd);
 

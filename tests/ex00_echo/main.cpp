@@ -11,7 +11,8 @@ static const struct CMUnitTest tests[] = {
     T(test_echo_fuzz),         T(test_line_too_long),      T(test_emfile_survived),
     T(test_shutdown_says_bye), T(test_wire_diff),        T(test_max_clients_busy),
     T(test_thread_stack),      T(test_blanks_and_case),      T(test_no_thread_busy),
-    T(test_port_in_use),
+    T(test_port_in_use),       T(test_shutdown_drain),
+    T(test_threads_give_back),
     T(test_pool_bound),        T(test_pool_queue_full_busy), T(test_pool_idle_timeout),
     T(test_pool_shutdown_loses_nothing),
 };

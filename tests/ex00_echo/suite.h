@@ -20,6 +20,8 @@ void test_thread_stack(void **);
 void test_blanks_and_case(void **);
 void test_no_thread_busy(void **);
 void test_port_in_use(void **);
+void test_shutdown_drain(void **);
+void test_threads_give_back(void **);
 void test_pool_bound(void **);
 void test_pool_queue_full_busy(void **);
 void test_pool_idle_timeout(void **);

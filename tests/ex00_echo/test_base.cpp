@@ -62,9 +62,9 @@ void test_quit_command(void **)
     et_start({});
     int other = et_connect();
     int fd = et_connect();
-    et_send(fd, "QUIT\n");
+    et_send(fd, "QUIT\nnever answered\n");  // R4: a line after QUIT gets no reply
     et_expect(fd, "BYE");
-    et_expect_eof(fd, "after QUIT and BYE");
+    et_expect_eof(fd, "after QUIT and BYE (nothing more, even for the line sent after QUIT)");
     et_send(other, "still here\n");
     et_expect(other, "ECHO: STILL HERE");
     et_stop_ok();

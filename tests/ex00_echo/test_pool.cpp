@@ -35,6 +35,13 @@ void test_pool_bound(void **)
     et_expect(big, "ECHO: LARGEST POOL", "with --pool 256 --queue 1024 (the limits)");
     threads = nl_proc_threads(et_srv.pid);
     if (threads > 256 + 2) fail_msg("--pool 256 runs %d threads (at most 258 expected)", threads);
+#ifndef __SANITIZE_ADDRESS__  // (AddressSanitizer reserves terabytes up front)
+    // R15: the workers are client threads, 256 KiB of stack each: 256 of them are 64 MiB, not the
+    // 2 GiB of default 8 MiB stacks.
+    long long vm = et_vm_size(et_srv.pid);
+    if (vm < 0 || vm > (1ll << 30))
+        fail_msg("--pool 256 uses %lld MiB of address space (256 KiB worker stacks: well under 1024 MiB)", vm >> 20);
+#endif
     et_stop_ok();
 }
 
@@ -57,6 +64,21 @@ void test_pool_queue_full_busy(void **)
     et_close(c2);
     et_expect(c3, "ECHO: THREE");
     et_stop_ok();
+    // The smallest queue (--queue 1, at the limit): one connection waits, the next is told BUSY.
+    et_start({"--pool", "1", "--queue", "1"});
+    int d1 = et_connect();
+    et_send(d1, "one\n");
+    et_expect(d1, "ECHO: ONE");
+    int d2 = et_connect();
+    et_send(d2, "two\n");
+    et_wait_count(d1, 2, "with --queue 1: one served, one queued");
+    int d3 = et_connect();
+    et_expect(d3, "BUSY", "--queue 1 with one connection queued");
+    et_expect_eof(d3, "after BUSY (--queue 1 full)");
+    et_send(d1, "QUIT\n");
+    et_expect(d1, "BYE");
+    et_expect(d2, "ECHO: TWO", "the queued connection, once the worker is free (--queue 1)");
+    et_stop_ok();
 }
 
 // A served client silent for --idle-timeout seconds gets "TIMEOUT\n" and is closed, which frees its
@@ -72,6 +94,15 @@ void test_pool_idle_timeout(void **)
     et_expect(quiet, "TIMEOUT");
     et_expect_eof(quiet, "after TIMEOUT (idle client)");
     et_expect(next, "ECHO: MY TURN");
+    et_stop_ok();
+    // A served client that does not read its replies for --idle-timeout seconds is closed too: its
+    // worker, stuck writing to it, is freed for the next client in the queue.
+    et_start({"--pool", "1", "--queue", "4", "--idle-timeout", "1"});
+    int deaf = et_connect();
+    et_flood_without_reading(deaf);
+    int after = et_connect();
+    et_send(after, "my turn\n");
+    et_expect(after, "ECHO: MY TURN", "after the only worker's client stopped reading for 1 s (--idle-timeout 1)");
     et_stop_ok();
 }
 
