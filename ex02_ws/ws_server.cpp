@@ -43,6 +43,7 @@ struct ws_conn {
     int interest = 0;             // events currently watched
     bool close_after_flush = false;  // half-close our side once the output is out
     bool peer_closed = false;     // the peer's Close arrived: close TCP once our output is out
+    bool peer_eof = false;        // the peer half-closed (FIN): nothing more to read, output still owed
     bool broken = false;          // a write failed or output overflowed: reaped after this turn
     bool discard_input = false;   // after a protocol error the byte stream means nothing: drain it
     bool dirty = false;           // frames queued since the last flush
@@ -113,7 +114,7 @@ static size_t out_pending(ws_srv *s, ws_conn *c)
 
 static void set_interest(ws_srv *s, ws_conn *c)
 {
-    int want = NL_READABLE | (nl_outbuf_pending(&c->out) ? NL_WRITABLE : 0);
+    int want = (c->peer_eof ? 0 : NL_READABLE) | (nl_outbuf_pending(&c->out) ? NL_WRITABLE : 0);
     if (want != c->interest && nl_loop_watch(s->loop, c->fd, want, on_io, c) == 0) c->interest = want;
 }
 
@@ -310,7 +311,7 @@ static void on_io(nl_loop *, int, int events, void *arg)
         after_output(s, c);
         if (c->broken) return;
     }
-    if (!(events & NL_READABLE)) return;
+    if (!(events & NL_READABLE) || c->peer_eof) return;
     size_t old = c->in.size();
     c->in.resize(old + READ_CHUNK);
     ssize_t n = recv(c->fd, &c->in[old], READ_CHUNK, 0);
@@ -322,8 +323,21 @@ static void on_io(nl_loop *, int, int events, void *arg)
 // n bytes were appended to c->in (n <= 0: EOF or an error).
 static void got_input(ws_srv *s, ws_conn *c, ssize_t n)
 {
+    if (n == 0 && !c->peer_eof && c->phase != PHASE_HTTP) {
+        // EOF: the peer half-closed, maybe right after a request (a ping, a message) whose answer is
+        // still queued — on io_uring the send is asynchronous and the EOF completion can come in the
+        // same turn as the data, so destroying now lost the pong. The replies are flushed first,
+        // bounded by close_timeout_ms, then the connection is closed.
+        c->peer_eof = true;
+        c->peer_closed = true;
+        c->close_after_flush = true;
+        c->discard_input = true;
+        arm_timer(s, c, s->cfg->close_timeout_ms);
+        after_output(s, c);
+        return;
+    }
     if (n <= 0) {
-        // EOF or reset: the peer is gone, with or without a Close frame.
+        // A reset, a second EOF, or EOF during the handshake: the peer is gone.
         conn_destroy(s, c);
         return;
     }
