@@ -37,6 +37,7 @@ struct chat_client {
     bool dirty = false;        // in srv->dirty: flushed at the end of this loop turn
     bool want_write = false;   // bytes are pending: NL_WRITABLE is watched
     bool shut_wr = false;      // closing: our FIN is sent, waiting for the peer's
+    bool peer_fin = false;     // closing: the peer half-closed with replies still owed; close once sent
     uint64_t linger_timer = 0;
 };
 
@@ -107,7 +108,8 @@ static void set_want_write(chat_server *s, chat_client *c, bool want)
 {
     if (c->want_write == want) return;
     c->want_write = want;
-    nl_loop_watch(s->loop, c->fd, NL_READABLE | (want ? NL_WRITABLE : 0), on_client_io, c);
+    // After the peer's FIN the socket stays readable (EOF): watching it would spin the loop.
+    nl_loop_watch(s->loop, c->fd, (c->peer_fin ? 0 : NL_READABLE) | (want ? NL_WRITABLE : 0), on_client_io, c);
 }
 
 static void client_flush(chat_server *s, chat_client *c)
@@ -121,6 +123,10 @@ static void client_flush(chat_server *s, chat_client *c)
     if (pending > s->cfg.max_outbuf) {
         client_kill(s, c, NL_LOG_WARN, "output buffer over %zu bytes (client is not reading), disconnecting",
                     s->cfg.max_outbuf);
+        return;
+    }
+    if (pending == 0 && c->state == CLIENT_CLOSING && c->peer_fin) {
+        client_kill(s, c, NL_LOG_DEBUG, "disconnected (half-closed, replies sent)");
         return;
     }
     if (pending == 0 && c->state == CLIENT_CLOSING && !c->shut_wr) {
@@ -439,6 +445,7 @@ static bool client_lines(chat_server *s, chat_client *c);
 
 static void client_read(chat_server *s, chat_client *c)
 {
+    if (c->state == CLIENT_CLOSING && c->peer_fin) return;  // its FIN came: only our replies are left
     if (c->state == CLIENT_CLOSING) {  // only waiting for the peer's FIN: discard what it sends
         char sink[4096];
         ssize_t n = recv(c->fd, sink, sizeof sink, 0);
@@ -478,7 +485,19 @@ static bool client_lines(chat_server *s, chat_client *c)
             return false;
         }
         if (ls == NL_LINE_EOF) {
-            client_kill(s, c, NL_LOG_DEBUG, "disconnected");
+            // A half-close (FIN right after the last requests) still gets its replies: on io_uring
+            // they are queued for the end of this turn when the EOF completion comes with the data,
+            // and killing now lost them. The user leaves now; the socket closes once they are sent
+            // (bounded by LINGER_MS).
+            size_t owed = s->cq ? nl_cq_unsent(s->cq, c->fd) : nl_outbuf_pending(&c->out);
+            if (owed == 0) {
+                client_kill(s, c, NL_LOG_DEBUG, "disconnected");
+                return false;
+            }
+            c->peer_fin = true;
+            client_close_after_error(s, c);
+            if (!s->cq)  // stop watching the EOF (it would spin); the flush (timer or writable) finishes it
+                nl_loop_watch(s->loop, c->fd, c->want_write ? NL_WRITABLE : 0, on_client_io, c);
             return false;
         }
         return true;  // NL_LINE_NEED_MORE
@@ -525,6 +544,8 @@ static void on_client_sent(nl_cq *q, int fd, int err, void *arg)
     chat_client *c = (chat_client *)arg;
     chat_server *s = c->srv;
     if (err < 0) client_kill(s, c, NL_LOG_INFO, "send failed (%s), disconnecting", strerror(-err));
+    else if (c->state == CLIENT_CLOSING && c->peer_fin && nl_cq_unsent(q, fd) == 0)
+        client_kill(s, c, NL_LOG_DEBUG, "disconnected (half-closed, replies sent)");
     else if (c->state == CLIENT_CLOSING && !c->shut_wr) {
         shutdown(fd, SHUT_WR);  // FIN after the error line; the fd closes on the peer's FIN
         c->shut_wr = true;

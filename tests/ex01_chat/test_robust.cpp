@@ -1,11 +1,13 @@
 // test_robust.cpp — beyond the seed's table: its traps (bad input, empty lines), the line limit,
 // clients that do not read, cleanup on disconnect, the client limit. Both backends each time.
 #include "chat_harness.h"
+#include "nl_testnet.h"
 
 #include <cstring>
 #include <dirent.h>
 #include <set>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #define EXPECT_LIST(m, key, expected) assert_string_equal(ch_join_list((m).list(key)).c_str(), expected)
 
@@ -322,5 +324,36 @@ CHAT_TEST(test_emfile_waits)
     ch_sync(c);
     ch_sync(a);
     assert_int_equal(prlimit(s->pid, RLIMIT_NOFILE, &rl, nullptr), 0);
+    ch_stop(s);
+}
+
+// R24: a client that half-closes right after its requests (FIN, nothing read yet) still gets every
+// reply, then EOF; the room gets its message, then user_left. (On io_uring the EOF completion can
+// come in the same turn as the data: the reference once closed with the replies still queued; the
+// abuse suite's half-close abuse found it.)
+CHAT_TEST(test_half_close_answered)
+{
+    nl_server *s = ch_start(backend);
+    int a = ch_connect(s), b = ch_connect(s);
+    ch_nick(a, "Half");
+    ch_join(a, "hc");
+    ch_join(b, "hc");
+    ch_msg m;
+    ch_expect(a, "user_joined", &m);
+    assert_int_equal(nl_tc_send(a, "{\"type\":\"message\",\"room\":\"hc\",\"content\":\"last words\"}\n"
+                                   "{\"type\":\"list_rooms\"}\n"), 0);
+    shutdown(a, SHUT_WR);
+    ch_msg mine, rooms, theirs, left;
+    ch_expect(a, "message", &mine);
+    NL_EXPECT_STREQ(mine.str("content"), "last words", "the half-closed client's own message back");
+    ch_expect(a, "rooms", &rooms);
+    NL_EXPECT_STREQ(ch_join_list(rooms.list("list")), "[hc]", "list_rooms sent just before the FIN");
+    NL_EXPECT_TRUE(nl_tc_wait_eof(a, CH_WAIT_MS), "after its replies, the server closes the half-closed client");
+    ch_expect(b, "message", &theirs);
+    NL_EXPECT_STREQ(theirs.raw, mine.raw, "the room gets the very same line");
+    ch_expect(b, "user_left", &left);
+    NL_EXPECT_STREQ(left.str("user"), "Half", "the half-closed client left the room");
+    ch_close(a);
+    ch_close(b);
     ch_stop(s);
 }
