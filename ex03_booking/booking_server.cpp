@@ -81,6 +81,7 @@ static void refuse_shutdown(booking_srv *srv, const booking_job *job)
     r.tag = job->req.tag;
     r.magic = BOOKING_MAGIC;
     r.op = job->req.op;
+    memcpy(r.show, job->req.show, sizeof r.show);  // R3: a reply that is not MALFORMED echoes the show
     r.status = BOOKING_E_SHUTDOWN;
     r.remaining = -1;
     snprintf(r.message, sizeof r.message, "the server is shutting down");
@@ -143,7 +144,7 @@ static int run_pool(booking_srv *srv, int workers, char *err, size_t errlen)
         int rc = pthread_create(&tids[(size_t)started], nullptr, pool_worker, srv);
         if (rc != 0) {
             snprintf(err, errlen, "cannot start worker %d of %d: %s", started + 1, workers, strerror(rc));
-            srv->stopping.store(true);
+            // stopping stays false: the end of booking_server_run releases the signal thread
             break;
         }
     }
@@ -152,12 +153,16 @@ static int run_pool(booking_srv *srv, int workers, char *err, size_t errlen)
         pthread_mutex_lock(&srv->lock);
         // Back-pressure: a full ring stops the main loop, and the kernel queue holds the rest.
         while (srv->count == srv->ring.size() && !srv->stopping.load()) pthread_cond_wait(&srv->not_full, &srv->lock);
-        if (srv->count < srv->ring.size()) {
+        bool queued = srv->count < srv->ring.size();
+        if (queued) {
             srv->ring[(srv->head + srv->count) % srv->ring.size()] = job;
             srv->count++;
             pthread_cond_signal(&srv->not_empty);
         }
         pthread_mutex_unlock(&srv->lock);
+        // Stopping with the ring full: this request was read but no worker will take it; it still
+        // gets its one reply (R16), the shutdown refusal.
+        if (!queued) refuse_shutdown(srv, &job);
     }
     pthread_mutex_lock(&srv->lock);
     srv->loop_done = true;  // without a signal (the queue was removed), stopping stays false

@@ -157,7 +157,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "booking_server: no shows: give --stock NAME=SEATS or --shows FILE\n");
         return 2;
     }
-    char err[256];
+    char err[256] = "";  // a failure that forgets to fill it prints an empty message
     if (nl_shutdown_init(err, sizeof err) < 0) {
         fprintf(stderr, "booking_server: %s\n", err);
         return 1;

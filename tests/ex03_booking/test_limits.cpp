@@ -65,6 +65,7 @@ void test_show_limits(void **)
     expect_refused(stock_args(2, "ham let", "5"), "a show name with a space");
     expect_refused(stock_args(2, "ham\x1flet", "5"), "a show name with the control byte 0x1f");
     expect_refused(stock_args(2, "ham\x7flet", "5"), "a show name with DEL (0x7f)");
+    expect_refused(stock_args(2, "\x1fhamlet", "5"), "a show name whose first byte is 0x1f");
     expect_served(stock_args(2, "hamlet", "0"), 2, "0 seats");
     std::string file = bk_key_file() + ".shows";
     FILE *f = fopen(file.c_str(), "w");
