@@ -392,13 +392,15 @@ void test_shutdown_finishes_inflight(void **)
         std::string endpoint;
         tonic_status st;
         tonic_user u;
-    } f{s.endpoint, tonic_status_ok(), {}};
+        std::atomic<bool> done{false};
+    } f{s.endpoint, tonic_status_ok(), {}, {false}};
     std::thread caller([&f] {
         char err[64];
         tonic_client *c = tonic_client_connect(f.endpoint.c_str(), err, sizeof err);
         tonic_call call{20000, nullptr, nullptr};
         f.st = tonic_client_create_user(c, &call, "Ann", "a@x", &f.u);
         tonic_client_close(c);
+        f.done = true;
     });
     bool entered = nl_wait_until([](void *) { std::lock_guard<std::mutex> l(g.m); return g.entered; }, nullptr, 10000);
     if (!entered) {
@@ -419,6 +421,11 @@ void test_shutdown_finishes_inflight(void **)
         refused = st.code == TONIC_UNAVAILABLE;
     }
     tonic_client_close(c);
+    // Give a shutdown without grace the time to cancel the call before the store lets it go: a
+    // graceful one cannot end the call while its handler is held, so this waits the whole second;
+    // one that cancels at once ends it here (opening the gate at once raced with the cancel: a
+    // stopper thread preempted between refusing new calls and cancelling the old let the mutant pass).
+    nl_wait_until([](void *a) { return ((inflight *)a)->done.load(); }, &f, 1000);
     { std::lock_guard<std::mutex> l(g.m); g.open = true; }
     g.cv.notify_all();
     caller.join();
