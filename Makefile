@@ -6,7 +6,7 @@
 #   make moulinette [EX="ex00_echo ..."] [REPORT=r.json] [JUNIT=j.xml] [GRADESCOPE=g.json] [HTML=r.html] [JOBS=N] [SHARD=I/N|auto]
 #   make grade EX=<id> SUB=<dir>
 #   make mutate EX=<id> [MAX=N] [FILE=f.cpp]   operator mutants: the suite's mutation score
-#   make stability EX=<id> [RUNS=50] [ONLY="test_a ..."]   run a reference suite RUNS times: failures per test
+#   make stability [EX="<id> ..."] [RUNS=50] [STAB_JOBS=1] [ONLY="test_a ..."]   reference suites RUNS times: failures per test
 #   make sancheck [SANCHECK_ASAN="ex..."] [SANCHECK_TSAN="ex..."]   references under ASan+UBSan, concurrent ones under TSan
 #   make bench | bench-ex00 ... ; make fuzz [FUZZ_S=30] ; make dist-student ; make clean
 #   make SAN=address|thread|undefined|address+undefined <target>
@@ -83,12 +83,13 @@ grade: libs moulinette-bin
 	@test -n "$(EX)" -a -n "$(SUB)" || { echo "usage: make grade EX=<exercise id> SUB=<folder with your files>"; exit 2; }
 	$(MOULINETTE) grade $(MOULINETTE_FLAGS) $(EX) $(SUB)
 
-# Every test of one exercise, RUNS times each, alone in its process: the matrix must not depend on luck.
+# Every test of some exercises (EX="a b"; all when EX is empty), RUNS times each, alone in its process,
+# STAB_JOBS runs of a test at once: the matrix must not depend on luck. scripts/stability.sh.
 RUNS ?= 50
-stability: libs
-	@test -n "$(EX)" || { echo "usage: make stability EX=<exercise id> [RUNS=50]"; exit 2; }
-	+@$(MAKE) --no-print-directory -C $(EX) NETLAB_PREBUILT=1 all
-	ONLY="$(ONLY)" scripts/stability.sh $(EX) $(RUNS) $(BUILD)
+STAB_JOBS ?= 1
+stability: $(if $(EX),libs,all)
+	+@$(if $(EX),for e in $(EX); do $(MAKE) --no-print-directory -C $$e NETLAB_PREBUILT=1 all || exit 1; done,true)
+	JOBS=$(STAB_JOBS) ONLY="$(ONLY)" scripts/stability.sh "$(or $(EX),$(EXERCISES))" $(RUNS) $(BUILD)
 
 # Every reference suite under ASan+LeakSanitizer+UBSan (build-address+undefined/), the concurrent ones
 # under TSan (build-thread/), and the unit tests of common/ and of the grader in both: scripts/sancheck.sh.
