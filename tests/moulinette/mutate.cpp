@@ -693,6 +693,61 @@ int mt_cmd_mutate(const mt_options &opt, const std::string &id_in, const mt_muta
                t_settled - t_start, t_traced - t_settled);
     double t0 = now_s();
     if (mt_run_variants(opt, &vars) < 0) return 2;
+    // 3. A time-out at a mutant's short limit may be the machine's load rather than the mutant (a
+    // loaded run counted hanging mutants that a quiet one saw pass). Each mutant stopped by one runs
+    // that test again with the spec's own limit, the one a submission gets, then the tests it had
+    // left: it is killed only by what fails there. (A mutant built alone is built again, from the
+    // reference's objects as before: the first round's builds are gone.)
+    std::vector<mt_variant> again(1);   // [0]: a reference, built for its objects only (as vars[0])
+    again[0].spec = &spec;
+    again[0].until_first_failure = true;
+    again[0].order = [](const mt_variant *) { return std::vector<size_t>(); };
+    std::vector<size_t> again_k(1, todo.size());
+    again.reserve(todo.size() + 1);
+    for (size_t k = 0; k < todo.size(); k++) {
+        const mt_variant *v = var_of[k];
+        if (!v || !v->built) continue;
+        size_t to = ntests;
+        for (size_t i = 0; i < ntests; i++)
+            if (v->results[i].ran && !v->results[i].passed && v->results[i].detail.find("timed out") != std::string::npos) to = i;
+        int own = to < ntests ? (spec.tests[to].timeout_s ? spec.tests[to].timeout_s : spec.timeout_s) : 0;
+        if (to == ntests || v->test_timeout_s[to] >= own) continue;
+        std::vector<size_t> rest{to};
+        for (size_t i : v->order(v))
+            if (i != to && !v->results[i].ran) rest.push_back(i);
+        mt_variant a;
+        a.spec = &spec;
+        a.kind = MT_MUTANT;
+        a.until_first_failure = true;
+        a.build_from = v->build_from;
+        a.mutant = v->mutant;
+        a.make_args = v->make_args;
+        a.test_env = v->test_env;
+        a.order = [rest](const mt_variant *) { return rest; };
+        a.test_timeout_s.assign(ntests, 0);   // 0: the spec's own limits
+        again.push_back(a);
+        again_k.push_back(k);
+    }
+    // The leading reference is only there for the objects of mutants built alone.
+    if (std::all_of(again.begin() + 1, again.end(), [](const mt_variant &a) { return a.build_from; })) {
+        again.erase(again.begin());
+        again_k.erase(again_k.begin());
+    }
+    size_t n_again = again.size() - (again_k.size() && again_k[0] == todo.size() ? 1 : 0);
+    if (n_again > 0) {
+        printf("mutate %s: %zu mutants stopped by a time-out at the short limit: that test again with the spec's limit\n",
+               spec.id.c_str(), n_again);
+        if (mt_run_variants(opt, &again) < 0) return 2;
+    }
+    std::vector<const mt_variant *> final_of(var_of.begin(), var_of.end());
+    int timeouts_confirmed = 0, timeouts_passed = 0;
+    for (size_t j = 0; j < again.size(); j++) {
+        if (again_k[j] == todo.size()) continue;   // the reference
+        final_of[again_k[j]] = &again[j];
+        bool failed = false;
+        for (const mt_result &r : again[j].results) failed = failed || (r.ran && !r.passed);
+        (failed ? timeouts_confirmed : timeouts_passed)++;
+    }
     double secs = now_s() - t0, total_secs = now_s() - t_start;
     if (getenv("NETLAB_MUTATE_KEEP")) fprintf(stderr, "moulinette: kept %s (NETLAB_MUTATE_KEEP)\n", tmp.c_str());
     else if (system(("rm -rf " + q(tmp)).c_str()) != 0) fprintf(stderr, "moulinette: could not remove %s\n", tmp.c_str());
@@ -711,7 +766,9 @@ int mt_cmd_mutate(const mt_options &opt, const std::string &id_in, const mt_muta
             unreached++;
             continue;
         }
-        const mt_variant &v = *var_of[k];
+        if (final_of[k] != var_of[k])
+            for (const mt_result &r : var_of[k]->results) tests_ms += r.ms, tests_cpu += r.cpu_ms;
+        const mt_variant &v = *final_of[k];
         if (!v.build_from) build_ms += v.build_ms, build_cpu += v.build_cpu_ms;
         for (const mt_result &r : v.results) tests_ms += r.ms, tests_cpu += r.cpu_ms;
         if (!v.built) {
@@ -751,6 +808,9 @@ int mt_cmd_mutate(const mt_options &opt, const std::string &id_in, const mt_muta
     printf("total %zu: killed %d (timeout %d), survived %d (not reached %d), stillborn %d, equivalent %d%s\n", muts.size(), killed,
            timeouts, survived, unreached, stillborn, equiv,
            mo.max > 0 ? (", skipped " + std::to_string(muts.size() - todo.size() - equiv)).c_str() : "");
+    if (n_again > 0)
+        printf("time-outs at the short limit, run again with the spec's: %d still fail, %d passed that test (then graded on the rest)\n",
+               timeouts_confirmed, timeouts_passed);
     printf("mutation score: %d / %d = %.1f%% (killed / (run - stillborn); equivalents excluded)\n", killed, counted, score);
     printf("time: %.0f s for %zu mutants (%s), %.1f mutants/minute (--jobs %d): builds %.0f s (CPU %.0f s), tests %.0f s (CPU %.0f s)\n",
            total_secs, todo.size(), mo.classic ? "classic" : "schemata", per_min, opt.jobs, build_ms / 1000.0, build_cpu / 1000.0,
@@ -768,6 +828,8 @@ int mt_cmd_mutate(const mt_options &opt, const std::string &id_in, const mt_muta
         json_object_set_new(root, "not_reached", json_integer(unreached));
         json_object_set_new(root, "stillborn", json_integer(stillborn));
         json_object_set_new(root, "timeout", json_integer(timeouts));
+        json_object_set_new(root, "timeouts_rerun", json_integer((json_int_t)n_again));
+        json_object_set_new(root, "timeouts_rerun_passed", json_integer(timeouts_passed));
         json_object_set_new(root, "equivalent", json_integer(equiv));
         json_object_set_new(root, "score", json_real(std::round(score * 10) / 10));
         json_object_set_new(root, "seconds", json_real(std::round(total_secs * 10) / 10));
