@@ -5,9 +5,11 @@
 #include <ares.h>
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
+#include <netdb.h>  // struct hostent (ares_parse_a_reply fills one)
 #include <poll.h>
 
 #include <algorithm>
+#include <cstring>
 
 struct sd_dns {
     ares_channel ch = nullptr;
@@ -117,18 +119,24 @@ int sd_dns_lookup_a(sd_dns *d, const char *name, std::vector<std::string> *out, 
     answer a;
     int rc = query(d, name, ns_t_a, &a, err);
     if (rc != SD_OK) return rc;
-    ares_addrttl addrs[32];
-    int n = 32;
-    if (ares_parse_a_reply(a.buf.data(), (int)a.buf.size(), nullptr, addrs, &n) != ARES_SUCCESS)
+    hostent *host = nullptr;
+    // The hostent form holds every address of the answer (an ares_addrttl array would cap them).
+    if (ares_parse_a_reply(a.buf.data(), (int)a.buf.size(), &host, nullptr, nullptr) != ARES_SUCCESS)
         return fail(err, SD_PROTOCOL, std::string("dns: bad A answer for ") + name);
+    std::vector<uint32_t> ips;
+    for (char **p = host->h_addr_list; *p; p++) {
+        in_addr ip;
+        memcpy(&ip, *p, sizeof ip);
+        ips.push_back(ntohl(ip.s_addr));
+    }
+    ares_free_hostent(host);
     // Numeric order, so the same records give the same list whatever order the server sends.
-    std::sort(addrs, addrs + n, [](const ares_addrttl &x, const ares_addrttl &y) {
-        return ntohl(x.ipaddr.s_addr) < ntohl(y.ipaddr.s_addr);
-    });
+    std::sort(ips.begin(), ips.end());
     out->clear();
-    for (int i = 0; i < n; i++) {
+    for (uint32_t ip : ips) {
+        in_addr x = {htonl(ip)};
         char text[INET_ADDRSTRLEN];
-        inet_ntop(AF_INET, &addrs[i].ipaddr, text, sizeof text);
+        inet_ntop(AF_INET, &x, text, sizeof text);
         out->push_back(text);
     }
     return SD_OK;

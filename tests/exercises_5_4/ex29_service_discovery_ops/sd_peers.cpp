@@ -26,7 +26,7 @@
 
 // The records every DNS test sees. _web: four targets, one without an address (nodeless), node3 with
 // two addresses that sort differently as numbers and as text; _pay and _my-service for the unified
-// tests.
+// tests; many: 40 addresses (the answer is truncated over UDP, asked again over TCP).
 static const char *const DNS_RECORDS[] = {
     "--srv-host=_web._tcp.service.local,node1.service.local,8080,10,60",
     "--srv-host=_web._tcp.service.local,node2.service.local,8081,20,5",
@@ -42,6 +42,47 @@ static const char *const DNS_RECORDS[] = {
     "--srv-host=_my-service._tcp.cluster.local,ms1.cluster.local,9000,0,0",
     "--host-record=ms1.cluster.local,127.0.0.21",
     "--srv-host=_ghost._tcp.service.local,nodeless.service.local,7000,0,0",
+    // many.service.local: 40 A records in a scrambled order, more than a 512-byte UDP answer holds.
+    "--host-record=many.service.local,10.0.3.1",
+    "--host-record=many.service.local,10.0.3.18",
+    "--host-record=many.service.local,10.0.3.35",
+    "--host-record=many.service.local,10.0.3.12",
+    "--host-record=many.service.local,10.0.3.29",
+    "--host-record=many.service.local,10.0.3.6",
+    "--host-record=many.service.local,10.0.3.23",
+    "--host-record=many.service.local,10.0.3.40",
+    "--host-record=many.service.local,10.0.3.17",
+    "--host-record=many.service.local,10.0.3.34",
+    "--host-record=many.service.local,10.0.3.11",
+    "--host-record=many.service.local,10.0.3.28",
+    "--host-record=many.service.local,10.0.3.5",
+    "--host-record=many.service.local,10.0.3.22",
+    "--host-record=many.service.local,10.0.3.39",
+    "--host-record=many.service.local,10.0.3.16",
+    "--host-record=many.service.local,10.0.3.33",
+    "--host-record=many.service.local,10.0.3.10",
+    "--host-record=many.service.local,10.0.3.27",
+    "--host-record=many.service.local,10.0.3.4",
+    "--host-record=many.service.local,10.0.3.21",
+    "--host-record=many.service.local,10.0.3.38",
+    "--host-record=many.service.local,10.0.3.15",
+    "--host-record=many.service.local,10.0.3.32",
+    "--host-record=many.service.local,10.0.3.9",
+    "--host-record=many.service.local,10.0.3.26",
+    "--host-record=many.service.local,10.0.3.3",
+    "--host-record=many.service.local,10.0.3.20",
+    "--host-record=many.service.local,10.0.3.37",
+    "--host-record=many.service.local,10.0.3.14",
+    "--host-record=many.service.local,10.0.3.31",
+    "--host-record=many.service.local,10.0.3.8",
+    "--host-record=many.service.local,10.0.3.25",
+    "--host-record=many.service.local,10.0.3.2",
+    "--host-record=many.service.local,10.0.3.19",
+    "--host-record=many.service.local,10.0.3.36",
+    "--host-record=many.service.local,10.0.3.13",
+    "--host-record=many.service.local,10.0.3.30",
+    "--host-record=many.service.local,10.0.3.7",
+    "--host-record=many.service.local,10.0.3.24",
 };
 
 long peer_now_ms()
@@ -387,53 +428,124 @@ bool peer_dns_start(sd_peer *p, std::string *why)
 
 /* ---- a foreign HTTP server ---- */
 
+// Reads one whole request (headers and Content-Length body) from c; false when the client left.
+static bool read_request(int c)
+{
+    std::string req;
+    char buf[4096];
+    size_t need = std::string::npos;
+    while (need == std::string::npos || req.size() < need) {
+        pollfd pf = {c, POLLIN, 0};
+        if (poll(&pf, 1, 5000) != 1) return false;
+        ssize_t n = read(c, buf, sizeof buf);
+        if (n <= 0) return false;
+        req.append(buf, (size_t)n);
+        size_t end = req.find("\r\n\r\n");
+        if (end != std::string::npos && need == std::string::npos) {
+            size_t cl = req.find("Content-Length: ");
+            need = end + 4 + (cl != std::string::npos && cl < end ? strtoul(req.c_str() + cl + 16, nullptr, 10) : 0);
+        }
+    }
+    return true;
+}
+
+static void write_text(int c, const std::string &s)
+{
+    if (write(c, s.data(), s.size()) < 0) {
+    }
+}
+
 static void *fake_http_main(void *arg)
 {
     fake_http *f = (fake_http *)arg;
     for (;;) {
         int c = accept(f->fd, nullptr, nullptr);
         if (c < 0) return nullptr;  // the listening socket was shut down
-        std::string req;
-        char buf[4096];
-        size_t need = std::string::npos;
-        while (need == std::string::npos || req.size() < need) {
-            pollfd pf = {c, POLLIN, 0};
-            if (poll(&pf, 1, 5000) != 1) break;
-            ssize_t n = read(c, buf, sizeof buf);
-            if (n <= 0) break;
-            req.append(buf, (size_t)n);
-            size_t end = req.find("\r\n\r\n");
-            if (end != std::string::npos && need == std::string::npos) {
-                size_t cl = req.find("Content-Length: ");
-                need = end + 4 + (cl != std::string::npos && cl < end ? strtoul(req.c_str() + cl + 16, nullptr, 10) : 0);
+        __atomic_add_fetch(&f->requests, 1, __ATOMIC_SEQ_CST);
+        bool got = read_request(c);
+        if (got && f->mode == FAKE_ANSWER) {
+            write_text(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(f->body.size()) +
+                              "\r\nConnection: close\r\n\r\n" + f->body);
+        } else if (got && f->mode == FAKE_SILENT) {
+            // Holds the connection until the client gives up (EOF) or the server stops.
+            char buf[256];
+            while (!__atomic_load_n(&f->stop, __ATOMIC_SEQ_CST)) {
+                pollfd pf = {c, POLLIN, 0};
+                if (poll(&pf, 1, 50) == 1 && read(c, buf, sizeof buf) <= 0) break;
             }
-        }
-        std::string resp = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                           std::to_string(f->body.size()) + "\r\nConnection: close\r\n\r\n" + f->body;
-        if (write(c, resp.data(), resp.size()) < 0) {
+        } else if (got && f->mode == FAKE_PARTIAL_RESET) {
+            write_text(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n" + f->body);
+            peer_nap_ms(300);  // the client reads the half reply before the reset
+            linger l = {1, 0};
+            setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof l);
         }
         close(c);
     }
 }
 
-bool fake_http_start(fake_http *f, const std::string &body)
+bool fake_http_bind(fake_http *f)
 {
-    f->body = body;
     f->fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof a;
-    if (bind(f->fd, (sockaddr *)&a, sizeof a) || listen(f->fd, 16) || getsockname(f->fd, (sockaddr *)&a, &len)) return false;
+    if (f->fd < 0 || bind(f->fd, (sockaddr *)&a, sizeof a) || getsockname(f->fd, (sockaddr *)&a, &len)) {
+        if (f->fd >= 0) close(f->fd);
+        f->fd = -1;
+        return false;
+    }
     f->port = ntohs(a.sin_port);
-    return pthread_create(&f->th, nullptr, fake_http_main, f) == 0;
+    return true;
+}
+
+bool fake_http_listen(fake_http *f, const std::string &body, int mode)
+{
+    f->body = body;
+    f->mode = mode;
+    if (listen(f->fd, 16) || pthread_create(&f->th, nullptr, fake_http_main, f)) {
+        close(f->fd);
+        f->fd = -1;
+        return false;
+    }
+    return true;
+}
+
+bool fake_http_start(fake_http *f, const std::string &body, int mode)
+{
+    return fake_http_bind(f) && fake_http_listen(f, body, mode);
 }
 
 void fake_http_stop(fake_http *f)
 {
+    if (f->fd < 0) return;
+    __atomic_store_n(&f->stop, true, __ATOMIC_SEQ_CST);
     shutdown(f->fd, SHUT_RDWR);
     pthread_join(f->th, nullptr);
     close(f->fd);
+    f->fd = -1;
+}
+
+int fake_http_requests(fake_http *f)
+{
+    return __atomic_load_n(&f->requests, __ATOMIC_SEQ_CST);
+}
+
+int64_t raw_etcd_grant(uint16_t port, int64_t ttl_s)
+{
+    json_t *r = raw_post(port, "/v3/lease/grant", json_pack("{s:I}", "TTL", (json_int_t)ttl_s));
+    const char *id = r ? json_string_value(json_object_get(r, "ID")) : nullptr;
+    int64_t v = id ? strtoll(id, nullptr, 10) : 0;
+    json_decref(r);
+    return v;
+}
+
+bool raw_etcd_put_lease(uint16_t port, const std::string &key, const std::string &value, int64_t lease)
+{
+    json_t *r = raw_post(port, "/v3/kv/put", json_pack("{s:s,s:s,s:s}", "key", b64(key).c_str(), "value", b64(value).c_str(), "lease",
+                                                       std::to_string(lease).c_str()));
+    json_decref(r);
+    return r != nullptr;
 }
 
 bool raw_etcd_compact(uint16_t port, int64_t revision)

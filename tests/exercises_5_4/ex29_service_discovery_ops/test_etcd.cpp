@@ -3,8 +3,10 @@
 // with its own client (raw_etcd_*), never only through the submission.
 #include "ex29_tests.h"
 
+#include <cctype>
 #include <cstring>
 #include <time.h>
+#include <unistd.h>
 
 void test_etcd_put(void **);
 void test_etcd_get(void **);
@@ -20,6 +22,9 @@ void test_etcd_watch_timeout(void **);
 void test_etcd_failover(void **);
 void test_etcd_open_limits(void **);
 void test_etcd_bad_replies(void **);
+void test_etcd_endpoint_order(void **);
+void test_etcd_request_timeout(void **);
+void test_etcd_fake_gateway(void **);
 
 std::string ex29_join(const std::vector<std::string> &v)
 {
@@ -35,6 +40,20 @@ static sd_etcd *open_etcd(const std::string &eps)
     int rc = sd_etcd_open(&e, eps.c_str(), T_MS, &err);
     if (rc != SD_OK || !e) NL_FAIL("sd_etcd_open(\"%s\"): expected SD_OK, got %d (%s)", eps.c_str(), rc, err.c_str());
     return e;
+}
+
+static std::string endpoint(uint16_t port)
+{
+    return "127.0.0.1:" + std::to_string(port);
+}
+
+// "127.0.0.1:<port>" in text, not followed by another digit (port 80 is not found in ":8080").
+static bool names_port(const std::string &text, uint16_t port)
+{
+    std::string want = endpoint(port);
+    for (size_t at = text.find(want); at != std::string::npos; at = text.find(want, at + 1))
+        if (at + want.size() == text.size() || !isdigit((unsigned char)text[at + want.size()])) return true;
+    return false;
 }
 
 static std::string raw_value(uint16_t port, const std::string &key, bool *found)
@@ -109,6 +128,9 @@ void test_etcd_get_prefix(void **)
     int64_t base = raw_etcd_revision(p.port);
     for (auto &kv : puts)
         if (!raw_etcd_put(p.port, kv[0], kv[1])) NL_FAIL("harness put failed");
+    int64_t lease = raw_etcd_grant(p.port, 600);
+    if (!lease || !raw_etcd_put_lease(p.port, "/r/leased", "L", lease) || !raw_etcd_put(p.port, "/r/plain", "P"))
+        NL_FAIL("harness lease put failed");
     sd_etcd *e = open_etcd(peer_addr(&p));
     std::vector<sd_kv> kvs(1);  // a stale entry: the result replaces it
     std::string err;
@@ -123,6 +145,11 @@ void test_etcd_get_prefix(void **)
     got.clear();
     for (const sd_kv &kv : kvs) got += kv.value;
     NL_EXPECT_STREQ(got, "fg", "values under prefix 'k\\xff' (not 'l', not 'k')");
+    NL_EXPECT_EQ_INT(sd_etcd_get_prefix(e, "/r/", &kvs, &err), SD_OK, "get_prefix /r/ (%s)", err.c_str());
+    NL_EXPECT_EQ_INT(kvs.size(), 2, "entries under /r/");
+    NL_EXPECT_STREQ(kvs[0].key + " " + kvs[1].key, "/r/leased /r/plain", "keys under /r/");
+    NL_EXPECT_EQ_INT(kvs[0].lease, lease, "the lease of /r/leased (put on a lease)");
+    NL_EXPECT_EQ_INT(kvs[1].lease, 0, "the lease of /r/plain (put without one)");
     NL_EXPECT_EQ_INT(sd_etcd_get_prefix(e, "/none/", &kvs, &err), SD_OK, "get_prefix of an empty range");
     NL_EXPECT_EQ_INT(kvs.size(), 0, "entries under /none/");
     sd_etcd_close(e);
@@ -314,9 +341,14 @@ void test_etcd_watch_timeout(void **)
     NL_EXPECT_STREQ(events_text(evs, base), "PUT /quiet=1 @1;PUT /quiet=2 @2;", "what a watch saw before its timeout");
     NL_EXPECT_EQ_INT(sd_etcd_watch(e, "/quiet", false, base + 1, 0, 800, &evs, &err), SD_EINVAL, "watch for 0 events");
     NL_EXPECT_EQ_INT(sd_etcd_watch(e, "/quiet", false, base + 1, 1, 0, &evs, &err), SD_EINVAL, "watch with a 0 ms timeout");
+    int rc1 = sd_etcd_watch(e, "/quiet", false, base + 1, 1, 1, &evs, &err);
+    NL_EXPECT_TRUE(rc1 == SD_OK || rc1 == SD_TIMEOUT, "watch with a 1 ms timeout: SD_OK or SD_TIMEOUT, got %d (%s)", rc1, err.c_str());
     NL_EXPECT_TRUE(raw_etcd_compact(p.port, base + 2), "the harness compacts etcd at base+2");
-    NL_EXPECT_EQ_INT(sd_etcd_watch(e, "/quiet", false, base + 1, 1, 800, &evs, &err), SD_PROTOCOL,
+    t0 = peer_now_ms();
+    NL_EXPECT_EQ_INT(sd_etcd_watch(e, "/quiet", false, base + 1, 1, 8000, &evs, &err), SD_PROTOCOL,
                      "watch from a compacted revision (etcd cancels it)");
+    took = peer_now_ms() - t0;
+    NL_EXPECT_TRUE(took < 4000, "a canceled watch returns at once, not after its 8000 ms timeout (took %ld ms)", took);
     NL_EXPECT_TRUE(!err.empty(), "a message for a canceled watch");
     sd_etcd_close(e);
     peer_stop(&p);
@@ -376,7 +408,11 @@ void test_etcd_bad_replies(void **)
         const char *body, *why, *word;
     } cases[] = {{"not json", "a reply that is not JSON", ""},
                  {"[1,2]", "a JSON array", ""},
-                 {"{\"error\":\"boom\",\"code\":9,\"message\":\"boom\"}", "an error with another gRPC code", "boom"}};
+                 {"{\"error\":\"boom\",\"code\":9,\"message\":\"boom\"}", "an error with another gRPC code", "boom"},
+                 {"{\"error\":\"e2\",\"code\":2,\"message\":\"unknown e2\"}", "gRPC code 2", "unknown e2"},
+                 {"{\"error\":\"e4\",\"code\":4,\"message\":\"deadline e4\"}", "gRPC code 4", "deadline e4"},
+                 {"{\"error\":\"e6\",\"code\":6,\"message\":\"exists e6\"}", "gRPC code 6", "exists e6"},
+                 {"{\"code\":9}", "an error without a message", ""}};
     for (auto &c : cases) {
         fake_http f;
         if (!fake_http_start(&f, c.body)) NL_FAIL("could not start the harness's HTTP server");
@@ -387,6 +423,35 @@ void test_etcd_bad_replies(void **)
         NL_EXPECT_TRUE(!err.empty(), "a message for %s", c.why);
         NL_EXPECT_EQ_INT(sd_etcd_get(e, "k", &v, &err), SD_PROTOCOL, "get answered with %s", c.why);
         NL_EXPECT_STREQ(v, "kept", "*value after SD_PROTOCOL");
+        int64_t n = 77, lease = 77, ttl = 77;
+        std::vector<sd_kv> kvs(1);
+        kvs[0].key = "kept";
+        NL_EXPECT_EQ_INT(sd_etcd_delete(e, "k", &n, &err), SD_PROTOCOL, "delete answered with %s", c.why);
+        NL_EXPECT_EQ_INT(n, 77, "*deleted after SD_PROTOCOL");
+        NL_EXPECT_EQ_INT(sd_etcd_lease_grant(e, 5, &lease, &err), SD_PROTOCOL, "lease_grant answered with %s", c.why);
+        NL_EXPECT_EQ_INT(lease, 77, "*lease after SD_PROTOCOL");
+        NL_EXPECT_EQ_INT(sd_etcd_lease_keepalive(e, 5, &ttl, &err), SD_PROTOCOL, "lease_keepalive answered with %s", c.why);
+        NL_EXPECT_EQ_INT(ttl, 77, "*ttl_s after SD_PROTOCOL");
+        NL_EXPECT_EQ_INT(sd_etcd_lease_revoke(e, 5, &err), SD_PROTOCOL, "lease_revoke answered with %s", c.why);
+        NL_EXPECT_EQ_INT(sd_etcd_get_prefix(e, "k", &kvs, &err), SD_PROTOCOL, "get_prefix answered with %s", c.why);
+        NL_EXPECT_TRUE(kvs.size() == 1 && kvs[0].key == "kept", "*out after get_prefix's SD_PROTOCOL");
+        sd_etcd_close(e);
+        fake_http_stop(&f);
+    }
+    struct {
+        const char *body;
+        int want;
+        const char *word;
+    } coded[] = {{"{\"error\":\"x\",\"code\":5,\"message\":\"nothing here\"}", SD_NOT_FOUND, "nothing here"},
+                 {"{\"error\":\"x\",\"code\":3,\"message\":\"bad arg\"}", SD_EINVAL, "bad arg"}};
+    for (auto &c : coded) {
+        fake_http f;
+        if (!fake_http_start(&f, c.body)) NL_FAIL("could not start the harness's HTTP server");
+        sd_etcd *e = open_etcd("127.0.0.1:" + std::to_string(f.port));
+        std::string err, v = "kept";
+        NL_EXPECT_EQ_INT(sd_etcd_get(e, "k", &v, &err), c.want, "get answered with %s", c.body);
+        NL_EXPECT_CONTAINS(err, c.word, "get's message for %s", c.body);
+        NL_EXPECT_STREQ(v, "kept", "*value after an error reply");
         sd_etcd_close(e);
         fake_http_stop(&f);
     }
@@ -398,4 +463,119 @@ void test_etcd_bad_replies(void **)
     NL_EXPECT_CONTAINS(err, "key is not provided", "the message carries etcd's words");
     sd_etcd_close(e);
     peer_stop(&p);
+}
+
+// R4: the order endpoints are tried in, which failures move on, and that each is tried once per call.
+void test_etcd_endpoint_order(void **)
+{
+    sd_peer p;
+    START_PEER(peer_etcd_start, p);
+    std::string err, v;
+    // An endpoint that answers, even garbage, ends the call: the first one is asked first.
+    fake_http junk;
+    if (!fake_http_start(&junk, "not json")) NL_FAIL("could not start the harness's HTTP server");
+    sd_etcd *e = open_etcd("127.0.0.1:" + std::to_string(junk.port) + "," + peer_addr(&p));
+    NL_EXPECT_EQ_INT(sd_etcd_put(e, "k0", "v0", 0, nullptr, &err), SD_PROTOCOL, "put when the first endpoint answers garbage");
+    NL_EXPECT_EQ_INT(fake_http_requests(&junk), 1, "requests the first endpoint got");
+    bool found = true;
+    raw_value(p.port, "k0", &found);
+    NL_EXPECT_TRUE(!found, "k0 not written through the second endpoint");
+    sd_etcd_close(e);
+    fake_http_stop(&junk);
+    // A connection closed without a reply and a refused one both move on; each is tried once.
+    fake_http closer, late;
+    if (!fake_http_start(&closer, "", FAKE_CLOSE) || !fake_http_bind(&late)) NL_FAIL("could not start the harness's HTTP server");
+    std::string eps = endpoint(closer.port) + "," + endpoint(late.port) + "," + peer_addr(&p);
+    e = open_etcd(eps);
+    NL_EXPECT_EQ_INT(sd_etcd_put(e, "k1", "v1", 0, nullptr, &err), SD_OK, "put via [closes, refuses, etcd] (%s)", err.c_str());
+    NL_EXPECT_EQ_INT(fake_http_requests(&closer), 1, "requests the closing endpoint got");
+    NL_EXPECT_STREQ(raw_value(p.port, "k1", &found), "v1", "k1 in etcd");
+    // The refusing endpoint comes to life as a wrong server: the next calls start with etcd, which
+    // answered last, so neither of the first two is asked again.
+    if (!fake_http_listen(&late, "not json", FAKE_ANSWER)) NL_FAIL("could not start the harness's HTTP server");
+    NL_EXPECT_EQ_INT(sd_etcd_put(e, "k2", "v2", 0, nullptr, &err), SD_OK, "second put: etcd answered last (%s)", err.c_str());
+    NL_EXPECT_EQ_INT(sd_etcd_get(e, "k2", &v, &err), SD_OK, "get k2 (%s)", err.c_str());
+    NL_EXPECT_STREQ(v, "v2", "get k2");
+    NL_EXPECT_EQ_INT(fake_http_requests(&closer), 1, "requests the closing endpoint got in all");
+    NL_EXPECT_EQ_INT(fake_http_requests(&late), 0, "requests the endpoint that refused got once it listens");
+    sd_etcd_close(e);
+    fake_http_stop(&late);
+    // Half a reply then a reset moves on too, and what the reset endpoint sent is not part of the answer.
+    fake_http half;
+    if (!fake_http_start(&half, "{\"kvs\":[{\"key\":\"azI=\",\"value\":\"", FAKE_PARTIAL_RESET)) NL_FAIL("could not start the harness's HTTP server");
+    e = open_etcd("127.0.0.1:" + std::to_string(half.port) + "," + peer_addr(&p));
+    v = "";
+    NL_EXPECT_EQ_INT(sd_etcd_get(e, "k1", &v, &err), SD_OK, "get via [half a reply then reset, etcd] (%s)", err.c_str());
+    NL_EXPECT_STREQ(v, "v1", "get k1 through the second endpoint");
+    sd_etcd_close(e);
+    fake_http_stop(&half);
+    // None accepts: every endpoint named, each tried once.
+    fake_http refuser, closer2;
+    int before = fake_http_requests(&closer);
+    if (!fake_http_bind(&refuser) || !fake_http_start(&closer2, "", FAKE_CLOSE)) NL_FAIL("could not start the harness's HTTP server");
+    e = open_etcd(endpoint(closer.port) + "," + endpoint(refuser.port) + "," + endpoint(closer2.port));
+    NL_EXPECT_EQ_INT(sd_etcd_put(e, "k3", "v3", 0, nullptr, &err), SD_UNAVAILABLE, "put when no endpoint answers");
+    for (uint16_t port : {closer.port, refuser.port, closer2.port})
+        NL_EXPECT_TRUE(names_port(err, port), "the message names the endpoint on port %u: %s", port, err.c_str());
+    NL_EXPECT_EQ_INT(fake_http_requests(&closer) - before, 1, "connections to the first endpoint in one call");
+    NL_EXPECT_EQ_INT(fake_http_requests(&closer2), 1, "connections to the third endpoint in one call");
+    std::vector<sd_event> evs(1);
+    NL_EXPECT_EQ_INT(sd_etcd_watch(e, "k", false, 1, 1, T_MS, &evs, &err), SD_UNAVAILABLE, "watch when no endpoint answers");
+    NL_EXPECT_TRUE(names_port(err, refuser.port), "the watch's message names the refusing endpoint: %s", err.c_str());
+    sd_etcd_close(e);
+    fake_http_stop(&closer);
+    fake_http_stop(&closer2);
+    close(refuser.fd);
+    peer_stop(&p);
+}
+
+// R29: timeout_ms bounds each request; R3: 1 ms is a valid timeout.
+void test_etcd_request_timeout(void **)
+{
+    sd_etcd *e = nullptr;
+    std::string err;
+    NL_EXPECT_EQ_INT(sd_etcd_open(&e, "127.0.0.1:1", 1, &err), SD_OK, "open with a 1 ms timeout (%s)", err.c_str());
+    NL_EXPECT_TRUE(e != nullptr, "a handle with a 1 ms timeout");
+    sd_etcd_close(e);
+    fake_http mute;
+    if (!fake_http_start(&mute, "", FAKE_SILENT)) NL_FAIL("could not start the harness's HTTP server");
+    if (sd_etcd_open(&e, ("127.0.0.1:" + std::to_string(mute.port)).c_str(), 700, &err) != SD_OK) NL_FAIL("open: %s", err.c_str());
+    std::string v = "kept";
+    long t0 = peer_now_ms();
+    NL_EXPECT_EQ_INT(sd_etcd_get(e, "k", &v, &err), SD_TIMEOUT, "get from an endpoint that never answers (700 ms)");
+    long took = peer_now_ms() - t0;
+    NL_EXPECT_TRUE(took >= 600 && took < 15000, "the get gave up after its 700 ms timeout (took %ld ms)", took);
+    NL_EXPECT_TRUE(!err.empty(), "a message after SD_TIMEOUT");
+    NL_EXPECT_STREQ(v, "kept", "*value after SD_TIMEOUT");
+    NL_EXPECT_EQ_INT(fake_http_requests(&mute), 1, "connections to the silent endpoint");
+    sd_etcd_close(e);
+    fake_http_stop(&mute);
+}
+
+// R10, R12: replies only a scripted gateway gives on demand: a lease whose remaining TTL is 1 s, and
+// a watch stream whose lines arrive together in one read.
+void test_etcd_fake_gateway(void **)
+{
+    fake_http f;
+    if (!fake_http_start(&f, "{\"header\":{\"revision\":\"9\"},\"result\":{\"ID\":\"7\",\"TTL\":\"1\"}}"))
+        NL_FAIL("could not start the harness's HTTP server");
+    sd_etcd *e = open_etcd(endpoint(f.port));
+    std::string err;
+    int64_t ttl = 0;
+    NL_EXPECT_EQ_INT(sd_etcd_lease_keepalive(e, 7, &ttl, &err), SD_OK, "keepalive answered with TTL 1 (%s)", err.c_str());
+    NL_EXPECT_EQ_INT(ttl, 1, "*ttl_s of a keep-alive answered with TTL 1");
+    sd_etcd_close(e);
+    fake_http_stop(&f);
+    // created, then two events (a put without "type", a delete) and a third, in one body.
+    std::string stream = "{\"result\":{\"header\":{\"revision\":\"4\"},\"created\":true}}\n"
+                         "{\"result\":{\"events\":[{\"kv\":{\"key\":\"L3cvYQ==\",\"value\":\"MQ==\",\"mod_revision\":\"2\"}},"
+                         "{\"type\":\"DELETE\",\"kv\":{\"key\":\"L3cvYQ==\",\"mod_revision\":\"3\"}}]}}\n"
+                         "{\"result\":{\"events\":[{\"kv\":{\"key\":\"L3cvYg==\",\"value\":\"Mg==\",\"mod_revision\":\"4\"}}]}}\n";
+    if (!fake_http_start(&f, stream)) NL_FAIL("could not start the harness's HTTP server");
+    e = open_etcd(endpoint(f.port));
+    std::vector<sd_event> evs;
+    NL_EXPECT_EQ_INT(sd_etcd_watch(e, "/w/", true, 2, 3, T_MS, &evs, &err), SD_OK, "watch for 3 events (%s)", err.c_str());
+    NL_EXPECT_STREQ(events_text(evs, 0), "PUT /w/a=1 @2;DELETE /w/a= @3;PUT /w/b=2 @4;", "the events of lines read together");
+    sd_etcd_close(e);
+    fake_http_stop(&f);
 }

@@ -13,7 +13,8 @@
     T(test_etcd_open_limits) T(test_etcd_bad_replies) T(test_dns_srv_records) T(test_dns_a_records) T(test_dns_not_found)          \
     T(test_dns_unavailable) T(test_endpoint_order) T(test_zk_ephemeral) T(test_zk_unavailable)            \
     T(test_unified_reports_backend_errors) T(test_unified_not_found_is_an_answer)                         \
-    T(test_unified_merge_order) T(test_unified_add_limits) T(test_differential_unified)
+    T(test_unified_merge_order) T(test_unified_add_limits) T(test_differential_unified)    \
+    T(test_etcd_endpoint_order) T(test_etcd_request_timeout) T(test_etcd_fake_gateway)
 EX29_TESTS
 #undef T
 #define T(name) cmocka_unit_test(name),

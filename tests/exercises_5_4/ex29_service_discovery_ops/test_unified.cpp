@@ -15,6 +15,7 @@ struct script {
     int code = SD_OK;
     std::vector<std::string> eps;
     std::string msg;
+    bool writes_err = true;  // false: leaves *err as it found it (a backend with nothing to say)
     std::vector<std::string> asked;
 };
 
@@ -23,7 +24,7 @@ static int scripted(void *ctx, const char *service, std::vector<std::string> *ou
     script *s = (script *)ctx;
     s->asked.push_back(service);
     *out = s->eps;  // also on failure: what a failed backend left in *out must not be used
-    *err = s->msg;
+    if (s->writes_err) *err = s->msg;
     return s->code;
 }
 
@@ -60,6 +61,13 @@ void test_unified_discovery(void **)
     NL_EXPECT_EQ_INT(sd_unified_discover(&u, "my-service", &res), SD_OK, "discover my-service");
     NL_EXPECT_STREQ(ex29_join(res.endpoints), ex29_join({"127.0.0.22:9001", "127.0.0.21:9000"}), "ZooKeeper's then DNS's endpoints");
     NL_EXPECT_STREQ(errors_text(res), "", "errors with both daemons up");
+    // Each backend's own discover, called directly, replaces what its output held.
+    for (sd_backend b : {sd_backend_zk(z), sd_backend_dns(d)}) {
+        std::vector<std::string> out = {"stale:1", "stale:2"};
+        NL_EXPECT_EQ_INT(b.discover(b.ctx, "my-service", &out, &err), SD_OK, "backend %s's discover (%s)", b.name, err.c_str());
+        NL_EXPECT_STREQ(ex29_join(out), ex29_join({strcmp(b.name, "dns") ? "127.0.0.22:9001" : "127.0.0.21:9000"}), "backend %s's endpoints", b.name);
+    }
+    NL_EXPECT_STREQ(std::string(sd_backend_zk(z).name) + " " + sd_backend_dns(d).name, "zookeeper dns", "the backends' names");
     sd_zk_close(z);
     sd_dns_close(d);
     peer_stop(&zk);
@@ -149,7 +157,9 @@ void test_unified_merge_order(void **)
     bad.eps = {"partial:9"};
     bad.msg = "took too long";
     b.eps = {"a:1", "c:1"};
-    quiet.code = SD_PROTOCOL;  // no message: the code's name stands in
+    b.writes_err = false;  // answers without touching *err
+    quiet.code = SD_PROTOCOL;  // no message (*err not even written), after one that had one: the code's name stands in
+    quiet.writes_err = false;
     sd_unified u;
     sd_unified_init(&u);
     add(&u, {"first", &a, scripted});

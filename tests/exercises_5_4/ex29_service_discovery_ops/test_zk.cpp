@@ -5,11 +5,22 @@
 #define THREADED
 #include <zookeeper/zookeeper.h>
 
+#include <dirent.h>
 #include <time.h>
 
 void test_consul_rs(void **);
 void test_zk_ephemeral(void **);
 void test_zk_unavailable(void **);
+
+// The entries of a /proc/self folder (threads in "task", descriptors in "fd").
+static int proc_count(const char *what)
+{
+    DIR *dir = opendir((std::string("/proc/self/") + what).c_str());
+    int n = 0;
+    while (dir && readdir(dir)) n++;
+    if (dir) closedir(dir);
+    return n;
+}
 
 static sd_zk *open_zk(const sd_peer &p)
 {
@@ -84,14 +95,28 @@ void test_zk_ephemeral(void **)
     sd_zk_close(c);
     NL_EXPECT_EQ_INT(sd_zk_discover(b, "solo", &out, &err), SD_NOT_FOUND, "discover solo once its only instance left");
     NL_EXPECT_EQ_INT(sd_zk_discover(b, "", &out, &err), SD_EINVAL, "discover ''");
-    sd_zk_close(b);
+    // Children come back sorted whatever order the server keeps them in.
+    const char *many[] = {"10.0.0.10:80", "9.9.9.9:1", "z:1", "10.0.0.9:80", "a:1", "10.0.0.100:8080", "m:1", "10.0.0.1:80"};
+    for (const char *addr : many) NL_EXPECT_EQ_INT(sd_zk_register(b, "many", addr, &err), SD_OK, "B registers many %s (%s)", addr, err.c_str());
+    NL_EXPECT_EQ_INT(sd_zk_discover(b, "many", &out, &err), SD_OK, "discover many (%s)", err.c_str());
+    NL_EXPECT_STREQ(ex29_join(out), ex29_join({"10.0.0.100:8080", "10.0.0.10:80", "10.0.0.1:80", "10.0.0.9:80", "9.9.9.9:1", "a:1", "m:1", "z:1"}),
+                    "the 8 instances of many, sorted bytewise");
+    // The server gone: a register or a discover is SD_UNAVAILABLE with a message.
     peer_stop(&p);
+    err.clear();
+    NL_EXPECT_EQ_INT(sd_zk_register(b, "late", "10.0.0.6:1", &err), SD_UNAVAILABLE, "register once the server is gone");
+    NL_EXPECT_TRUE(!err.empty(), "a message for a register without a server");
+    err.clear();
+    NL_EXPECT_EQ_INT(sd_zk_discover(b, "many", &out, &err), SD_UNAVAILABLE, "discover once the server is gone");
+    NL_EXPECT_TRUE(!err.empty(), "a message for a discover without a server");
+    sd_zk_close(b);
 }
 
 void test_zk_unavailable(void **)
 {
     sd_zk *z = (sd_zk *)&z;
     std::string err;
+    int threads = proc_count("task"), fds = proc_count("fd");
     timespec t0, t1;
     std::string hosts = "127.0.0.1:" + std::to_string(peer_free_port());
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -101,7 +126,27 @@ void test_zk_unavailable(void **)
     NL_EXPECT_TRUE(ms >= 700 && ms < 15000, "open gave up after its 800 ms timeout (took %ld ms)", ms);
     NL_EXPECT_TRUE(z == nullptr, "*out after a failed open");
     NL_EXPECT_CONTAINS(err, hosts, "the message names the hosts");
+    // The deadline at whole seconds and just below them: returned after timeout_ms, within a second.
+    for (int timeout : {1000, 1999}) {
+        z = (sd_zk *)&z;
+        long t0 = peer_now_ms();
+        NL_EXPECT_EQ_INT(sd_zk_open(&z, hosts.c_str(), timeout, &err), SD_UNAVAILABLE, "open %s, %d ms", hosts.c_str(), timeout);
+        long took = peer_now_ms() - t0;
+        NL_EXPECT_TRUE(took >= timeout - 100 && took < timeout + 900, "open gave up after its %d ms timeout, within a second (took %ld ms)",
+                       timeout, took);
+        NL_EXPECT_TRUE(z == nullptr, "*out after a failed open (%d ms)", timeout);
+    }
     NL_EXPECT_EQ_INT(sd_zk_open(&z, "", 800, &err), SD_EINVAL, "open with no hosts");
+    z = (sd_zk *)&z;
+    err.clear();
+    NL_EXPECT_EQ_INT(sd_zk_open(&z, "127.0.0.1", 800, &err), SD_EINVAL, "open with a host without its port");
+    NL_EXPECT_TRUE(z == nullptr, "*out after a host list the client refuses");
+    NL_EXPECT_TRUE(!err.empty(), "a message for a host list the client refuses");
     NL_EXPECT_EQ_INT(sd_zk_open(&z, hosts.c_str(), 0, &err), SD_EINVAL, "open with a 0 ms timeout");
+    NL_EXPECT_EQ_INT(sd_zk_open(&z, nullptr, 800, &err), SD_EINVAL, "open with NULL hosts");
+    NL_EXPECT_EQ_INT(sd_zk_open(&z, hosts.c_str(), 1, &err), SD_UNAVAILABLE, "open %s with a 1 ms timeout (a valid timeout)", hosts.c_str());
+    // A failed open leaves nothing running: the client's threads and its socket are gone.
+    NL_EXPECT_EQ_INT(proc_count("task"), threads, "threads after the failed opens (as before them)");
+    NL_EXPECT_EQ_INT(proc_count("fd"), fds, "descriptors after the failed opens (as before them)");
     sd_zk_close(nullptr);
 }
