@@ -39,6 +39,18 @@ CHAT_TEST(test_bonus_history_replay)
     ch_send(bob, "{\"type\":\"history\",\"room\":\"archive\",\"count\":2}");
     ch_expect(bob, "history", &m);
     assert_string_equal(contents(m).c_str(), "[m5,m6]");
+    // count at its limits: 1 is the newest, 100 is all that is kept; 0 and 101 are refused.
+    ch_send(bob, "{\"type\":\"history\",\"room\":\"archive\",\"count\":1}");
+    ch_expect(bob, "history", &m);
+    assert_string_equal(contents(m).c_str(), "[m6]");
+    ch_send(bob, "{\"type\":\"history\",\"room\":\"archive\",\"count\":100}");
+    ch_expect(bob, "history", &m);
+    assert_string_equal(contents(m).c_str(), "[m2,m3,m4,m5,m6]");
+    ch_send(bob, "{\"type\":\"history\",\"room\":\"archive\"}");  // no count: all that is kept
+    ch_expect(bob, "history", &m);
+    assert_string_equal(contents(m).c_str(), "[m2,m3,m4,m5,m6]");
+    ch_send(bob, "{\"type\":\"history\",\"count\":2}");
+    ch_expect_error(bob, "missing field 'room'");
     ch_send(bob, "{\"type\":\"history\",\"room\":\"archive\",\"count\":0}");
     ch_expect_error(bob, "count");
     ch_send(bob, "{\"type\":\"history\",\"room\":\"archive\",\"count\":101}");
@@ -100,6 +112,37 @@ CHAT_TEST(test_bonus_rate_limit)
     uint64_t until = nl_now_ms() + (uint64_t)retry;
     nl_wait_until([](void *a) { return nl_now_ms() >= *(uint64_t *)a; }, &until, 1000);
     ch_say(alice, "spam", "patience");
+    // A full second after the first burst the bucket is full again, and holds no more than full:
+    // the same burst gets the same 10 through (a refill counted from the bucket's creation, or
+    // never capped, would let them all pass).
+    uint64_t refilled = t0 + 1000 + (uint64_t)retry;
+    nl_wait_until([](void *a) { return nl_now_ms() >= *(uint64_t *)a; }, &refilled, 3000);
+    uint64_t t1 = nl_now_ms();
+    if (nl_tc_send(alice, burst) < 0) fail_msg("send failed");
+    int sent2 = 0;
+    for (int i = 0; i < N; i++) {
+        ch_read(alice, &m);
+        if (!strcmp(m.type(), "message")) sent2++;
+        else if (strcmp(m.type(), "rate_limited") != 0) fail_msg("unexpected reply: %s", m.raw.c_str());
+    }
+    long long most2 = 10 + (long long)((nl_now_ms() - t1) * 10 / 1000) + 1;
+    if (sent2 < 10 || sent2 > most2)
+        fail_msg("second burst, a second later: %d of %d went through (want 10..%lld)", sent2, N, most2);
+    ch_stop(s);
+    // The smallest rate, 1 per second: a burst of 1.
+    s = ch_start(backend, {"--rate", "1"});
+    int c = ch_connect(s);
+    ch_join(c, "slow");
+    uint64_t t2 = nl_now_ms();
+    std::string one = ch_json("{s:s, s:s, s:s}", "type", "message", "room", "slow", "content", "once") + "\n";
+    if (nl_tc_send(c, one + one) < 0) fail_msg("send failed");
+    ch_expect(c, "message", &m);
+    ch_read(c, &m);
+    if (nl_now_ms() - t2 < 1000) {  // (a second later the bucket could have refilled: no verdict then)
+        NL_EXPECT_STREQ(std::string(m.type()), "rate_limited", "the second of two messages at --rate 1");
+        long long r1 = m.num("retry_after_ms");
+        if (r1 < 1 || r1 > 1000) fail_msg("--rate 1: retry_after_ms %lld, want 1..1000", r1);
+    }
     ch_stop(s);
 }
 
@@ -146,9 +189,9 @@ CHAT_TEST(test_bonus_graceful_shutdown)
     ch_sync(b);
     kill(s->pid, SIGTERM);
     ch_msg m;
-    for (int fd : {a, b}) {
+    for (int fd : {a, b}) {  // whole seconds as "60s"
         ch_expect(fd, "server_shutdown", &m);
-        assert_true(!m.str("message").empty());
+        NL_EXPECT_STREQ(m.str("message"), "Server shutting down in 60s", "--grace-ms 60000");
     }
     ch_sync(a);
     uint16_t port = s->port;
@@ -163,6 +206,7 @@ CHAT_TEST(test_bonus_graceful_shutdown)
     ch_sync(a);
     kill(s->pid, SIGTERM);
     ch_expect(a, "server_shutdown", &m);
+    NL_EXPECT_STREQ(m.str("message"), "Server shutting down in 0.3s", "--grace-ms 300: one decimal");
     if (!nl_tc_wait_eof(a, 10000)) fail_msg("the connection was not closed after the grace period");
     if (!nl_server_wait_exit(s, 10000)) fail_msg("the server did not exit after its grace period");
     ch_stop(s);

@@ -1,6 +1,7 @@
 // test_robust.cpp — beyond the seed's table: its traps (bad input, empty lines), the line limit,
 // clients that do not read, cleanup on disconnect, the client limit. Both backends each time.
 #include "chat_harness.h"
+#include "nl_clock.h"
 #include "nl_testnet.h"
 
 #include <cstring>
@@ -36,6 +37,18 @@ CHAT_TEST(test_invalid_input)
     ch_expect_error(c, "field 'name' must be a string");
     ch_send(c, "{\"type\":\"message\",\"room\":\"ok\",\"content\":\"\xff\xfe\"}");  // not UTF-8
     ch_expect_error(c, "invalid JSON");
+    // R26: the client's words an error quotes come back byte for byte where they are printable
+    // ASCII (space and ~ included), and as '?' for every other byte (controls, DEL, each byte of é).
+    ch_msg q;
+    ch_send(c, "{\"type\":\"~d !}\\u0001\\u001f\\u007f\\u00e9\"}");
+    ch_expect(c, "error", &q);
+    NL_EXPECT_STREQ(q.str("message"), "Unknown type: ~d !}?????", "after an unknown type with controls, DEL and an e-acute");
+    ch_send(c, "{\"type\":\"leave\",\"room\":\"a b\\u00e9\"}");
+    ch_expect(c, "error", &q);
+    NL_EXPECT_STREQ(q.str("message"), "Not in room: a b??", "after a leave of a room with a space and an e-acute");
+    ch_send(c, "{\"type\":\"list_users\",\"room\":\"x\\ty~\"}");
+    ch_expect(c, "error", &q);
+    NL_EXPECT_STREQ(q.str("message"), "Room not found: x?y~", "after a list_users of a room with a tab");
     // Empty and blank lines are ignored: the next line the client sees answers list_rooms.
     ch_send(c, "");
     ch_send(c, "   ");
@@ -65,11 +78,22 @@ CHAT_TEST(test_line_too_long)
     ch_expect(y, "message", &m);
     assert_int_equal(m.str("content").size(), content.size());
     // One byte more than the limit: an error, then the server closes the connection.
+    uint64_t t_long = nl_now_ms();
     ch_send(x, head + content + "a" + tail + std::string(4000, ' '));
     ch_expect_error(x, "Line too long");
     if (!nl_tc_wait_eof(x, CH_WAIT_MS)) fail_msg("the server kept the connection after an over-long line");
     ch_expect(y, "user_left", &m);
     assert_string_equal(m.str("user").c_str(), "Long");
+    ch_sync(y);
+    // x closes at once: the server lets go of it on that FIN, and the 2 s it would have waited for
+    // it must not come back to anyone: a newcomer (who may live where x lived) and y are still
+    // served once that deadline is well past.
+    ch_close(x);
+    int z = ch_connect(s);
+    ch_sync(z);
+    uint64_t past_linger = t_long + 3000;
+    nl_wait_until([](void *a) { return nl_now_ms() >= *(uint64_t *)a; }, &past_linger, 4000);
+    ch_sync(z);
     ch_sync(y);
     ch_stop(s);
 }
@@ -257,16 +281,37 @@ CHAT_TEST(test_name_characters)
     ch_nick(c, "User");
     ch_nick(c, "User1x");
     ch_nick(c, "Userz");
+    ch_nick(c, "Usex42");  // only "User" then digits is reserved
+    // One character is a name (the smallest length), and the first character is checked too.
+    ch_nick(c, "Z");
+    for (const char *bad : {"@a", " a", "#"}) {
+        ch_send(c, ch_json("{s:s, s:s}", "type", "nick", "name", bad));
+        ch_expect_error(c, "Invalid nick");
+    }
     ch_join(c, "zZ.#09aA_-");
-    for (const char *bad : {"r`", "r{", "r@", "r[", "r/", "r:", "r,", "r$"}) {
+    ch_join(c, "#");
+    for (const char *bad : {"r`", "r{", "r@", "r[", "r/", "r:", "r,", "r$", "@r", " r"}) {
         ch_send(c, ch_json("{s:s, s:s}", "type", "join", "room", bad));
         ch_expect_error(c, "Invalid room name");
     }
     ch_msg m;
     ch_send(c, "{\"type\":\"list_rooms\"}");
     ch_expect(c, "rooms", &m);
-    EXPECT_LIST(m, "list", "[zZ.#09aA_-]");
+    EXPECT_LIST(m, "list", "[#,zZ.#09aA_-]");
     ch_stop(s);
+}
+
+struct fd_probe {
+    pid_t pid;
+    int fds;
+};
+
+// True once the server holds no more descriptors than it did at the probe.
+static bool fds_back(void *arg)
+{
+    fd_probe *p = (fd_probe *)arg;
+    int n = nl_proc_fds(p->pid);
+    return n >= 0 && n <= p->fds;
 }
 
 // R12: after the Line too long error the server closes the connection even when the client never
@@ -274,11 +319,16 @@ CHAT_TEST(test_name_characters)
 CHAT_TEST(test_long_line_peer_silent)
 {
     nl_server *s = ch_start(backend, {"--max-line", "64", "--max-clients", "1"});
+    fd_probe before = {s->pid, nl_proc_fds(s->pid)};
     int x = ch_connect(s);
     ch_sync(x);
     ch_send(x, std::string(100, 'x'));
     ch_expect_error(x, "Line too long (limit 64 bytes)");
     if (!nl_tc_wait_eof(x, CH_WAIT_MS)) fail_msg("no EOF after the Line too long error");
+    // Its descriptor is released by the server's own timer, with nothing else happening meanwhile.
+    if (!nl_wait_until(fds_back, &before, 10000))
+        fail_msg("a client that got 'Line too long' and stayed silent still holds its descriptor after 10 s "
+                 "(server fds %d, %d before it connected)", nl_proc_fds(s->pid), before.fds);
     // x keeps its socket open and silent: the server must still let go of it.
     accept_probe p = {s, -1};
     if (!nl_wait_until(served, &p, 10000))
