@@ -26,6 +26,7 @@ void test_long_line_peer_silent(void **);
 void test_emfile_waits(void **);
 void test_half_close_answered(void **);
 void test_start_failures(void **);
+void test_idle_sleeps(void **);
 void test_bonus_history_replay(void **);
 void test_bonus_rate_limit(void **);
 void test_bonus_whisper(void **);
@@ -57,6 +58,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_emfile_waits),
     cmocka_unit_test(test_half_close_answered),
     cmocka_unit_test(test_start_failures),
+    cmocka_unit_test(test_idle_sleeps),
     cmocka_unit_test(test_bonus_history_replay),
     cmocka_unit_test(test_bonus_rate_limit),
     cmocka_unit_test(test_bonus_whisper),

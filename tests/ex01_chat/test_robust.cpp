@@ -407,3 +407,55 @@ CHAT_TEST(test_half_close_answered)
     ch_close(b);
     ch_stop(s);
 }
+
+// The server's scheduler counters (/proc/PID/schedstat): CPU time in ns and times it ran.
+struct sched_use {
+    unsigned long long cpu_ns = 0, slices = 0;
+};
+static bool sched_of(pid_t pid, sched_use *u)
+{
+    FILE *f = fopen(nl_fmt("/proc/%d/schedstat", (int)pid).c_str(), "r");
+    if (!f) return false;
+    unsigned long long wait_ns = 0;
+    bool ok = fscanf(f, "%llu %llu %llu", &u->cpu_ns, &wait_ns, &u->slices) == 3;
+    fclose(f);
+    return ok;
+}
+
+// R27: an idle server sleeps in the kernel. After a backlog larger than the socket buffers went out
+// on writable events (R14) and was read, and another client half-closed and got its replies (R24),
+// nothing is left to read or write: a second of that must cost the server next to nothing (a loop
+// that keeps watching a writable socket, or an EOF it has already seen, runs thousands of times).
+CHAT_TEST(test_idle_sleeps)
+{
+    nl_server *s = ch_start(backend, {"--max-outbuf", "16777216", "--rate", "0"});  // (--rate: the bonus's limit off)
+    int reader = ch_connect_rcvbuf(s, 4096);
+    std::vector<int> senders;
+    flood(s, reader, "i", 20, 4, &senders);  // 4.8 MB: more than the kernel holds (test_backlog_delivered)
+    ch_msg m;
+    for (int got = 0; got < 80;) {
+        ch_read(reader, &m, 10000);
+        if (!strcmp(m.type(), "message")) got++;
+    }
+    ch_sync(reader);
+    int half = ch_connect(s);
+    ch_join(half, "quiet");
+    assert_int_equal(nl_tc_send(half, "{\"type\":\"list_rooms\"}\n"), 0);
+    shutdown(half, SHUT_WR);
+    ch_expect(half, "rooms", &m);
+    NL_EXPECT_TRUE(nl_tc_wait_eof(half, CH_WAIT_MS), "the half-closed client is closed once answered");
+    ch_send(reader, "{\"type\":\"list_users\",\"room\":\"quiet\"}");  // it has left (R10): the room is gone
+    ch_expect_error(reader, "Room not found: quiet");
+    ch_sync(senders[0]);
+    sched_use a, b;
+    assert_true(sched_of(s->pid, &a));
+    uint64_t until = nl_now_ms() + 1000;
+    nl_wait_until([](void *u) { return nl_now_ms() >= *(uint64_t *)u; }, &until, 2000);
+    assert_true(sched_of(s->pid, &b));
+    unsigned long long ran = b.slices - a.slices, cpu_us = (b.cpu_ns - a.cpu_ns) / 1000;
+    if (ran > 50 || cpu_us > 50000)
+        fail_msg("idle for a second, the server ran %llu times for %llu us of CPU (want at most 50 times, 50 ms): "
+                 "it polls instead of waiting for events", ran, cpu_us);
+    ch_sync(reader);
+    ch_stop(s);
+}
