@@ -210,4 +210,11 @@ CHAT_TEST(test_bonus_graceful_shutdown)
     if (!nl_tc_wait_eof(a, 10000)) fail_msg("the connection was not closed after the grace period");
     if (!nl_server_wait_exit(s, 10000)) fail_msg("the server did not exit after its grace period");
     ch_stop(s);
+    // A second signal exits at once, well before the grace period is over, with status 0.
+    s = ch_start(backend, {"--grace-ms", "60000"});
+    a = ch_connect(s);
+    ch_sync(a);
+    kill(s->pid, SIGTERM);
+    ch_expect(a, "server_shutdown", &m);
+    ch_stop(s);  // the second SIGTERM: exit 0 within 10 s
 }
