@@ -14,12 +14,13 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 int nl_run_program(const char *program, const std::vector<std::string> &args, int timeout_ms, int held_port,
-                   nl_run_result *r)
+                   nl_run_result *r, int nofile)
 {
     std::string path = program[0] == '/' ? program : nl_bin_path(program);
     std::vector<std::string> words;
@@ -48,6 +49,11 @@ int nl_run_program(const char *program, const std::vector<std::string> &args, in
         dup2(devnull, 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
+        if (nofile > 0) {
+            for (int fd = 3; fd < 1024; fd++) close(fd);  // nothing of the test's own is inherited
+            struct rlimit rl = {(rlim_t)nofile, (rlim_t)nofile};
+            if (setrlimit(RLIMIT_NOFILE, &rl) < 0) _exit(126);
+        }
         execv(argv[0], argv.data());
         _exit(127);
     }
@@ -83,7 +89,7 @@ int nl_run_program(const char *program, const std::vector<std::string> &args, in
     return 0;
 }
 
-static int hold_port(int *port)
+int nl_hold_port(int *port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
@@ -102,7 +108,7 @@ static int hold_port(int *port)
 void nl_expect_bad_args(const char *program, const std::vector<std::string> &args, const char *option)
 {
     int port = 0;
-    int held = hold_port(&port);
+    int held = nl_hold_port(&port);
     assert_true(held >= 0);
     nl_run_result r;
     std::string line = program;

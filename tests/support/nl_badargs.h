@@ -13,10 +13,15 @@ struct nl_run_result {
 };
 
 // Runs <bin dir>/<program> args (argv[0] added), stdin /dev/null, for at most timeout_ms (then
-// SIGKILL). "{PORT}" in an argument becomes *held_port when it is not NULL. Returns 0, -1 if it
-// could not start.
+// SIGKILL). "{PORT}" in an argument becomes *held_port when it is not NULL. nofile > 0 runs it under
+// RLIMIT_NOFILE = nofile (soft and hard: it cannot raise it) with only stdin, stdout and stderr open,
+// so its own descriptors start at 3 (a program out of descriptors). Returns 0, -1 if it could not start.
 int nl_run_program(const char *program, const std::vector<std::string> &args, int timeout_ms, int held_port,
-                   nl_run_result *r);
+                   nl_run_result *r, int nofile = 0);
+
+// A listening socket on a free loopback port (no SO_REUSEADDR: nobody else can bind that port while
+// it is open); *port is its number. Returns the fd, -1 on failure.
+int nl_hold_port(int *port);
 
 // Asserts (cmocka) the convention for one bad command line: status 2 within 10 s, stderr contains
 // `option` (e.g. "--port"), stdout empty. Holds a loopback port for "{PORT}" while it runs.
