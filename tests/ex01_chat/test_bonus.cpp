@@ -112,10 +112,10 @@ CHAT_TEST(test_bonus_rate_limit)
     uint64_t until = nl_now_ms() + (uint64_t)retry;
     nl_wait_until([](void *a) { return nl_now_ms() >= *(uint64_t *)a; }, &until, 1000);
     ch_say(alice, "spam", "patience");
-    // A full second after the first burst the bucket is full again, and holds no more than full:
+    // A full second after that last message the bucket is full again, and holds no more than full:
     // the same burst gets the same 10 through (a refill counted from the bucket's creation, or
     // never capped, would let them all pass).
-    uint64_t refilled = t0 + 1000 + (uint64_t)retry;
+    uint64_t refilled = nl_now_ms() + 1100;
     nl_wait_until([](void *a) { return nl_now_ms() >= *(uint64_t *)a; }, &refilled, 3000);
     uint64_t t1 = nl_now_ms();
     if (nl_tc_send(alice, burst) < 0) fail_msg("send failed");
