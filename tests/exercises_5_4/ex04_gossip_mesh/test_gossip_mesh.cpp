@@ -163,9 +163,9 @@ static void test_graceful_leave(void **)
 
 /* ---- the SWIM rules ---- */
 
-static gm_protocol *with_members(int count)
+static gm_protocol *with_members(int count, int probe_timeout = 500)
 {
-    gm_protocol *p = node("n0", 9000);
+    gm_protocol *p = node("n0", 9000, probe_timeout);
     std::vector<gm_update> ups;
     for (int i = 1; i <= count; i++) ups.push_back(alive(("n" + std::to_string(i)).c_str(), 9000 + i));
     feed(p, 9001, msg(GM_SYNC, ups, "n1"));
@@ -183,7 +183,11 @@ static void test_indirect_probe_on_timeout(void **)
 {
     vnow = 0;
     gm_protocol *p = with_members(5);
-    std::string target = probed(gm_tick(p));
+    gm_actions t = gm_tick(p);
+    std::string target = probed(t);
+    gm_message stale = msg(GM_ACK, {}, target.c_str());     // R7: another seq is not this probe's Ack
+    stale.seq = sends(t, GM_PING)[0].message.seq + 1000;
+    feed(p, 9000 + atoi(target.c_str() + 1), stale);
     gm_actions acts = gm_handle_timer(p, ("probe_timeout_" + target).c_str());
     std::vector<gm_action> reqs = sends(acts, GM_PING_REQ);
     assert_int_equal(reqs.size(), 3);                       // indirect_probes
@@ -201,6 +205,26 @@ static void test_indirect_probe_on_timeout(void **)
     gm_handle_timer(p, ("indirect_timeout_" + target).c_str());
     assert_int_equal(state_of(p, target.c_str()), GM_SUSPECT);
     gm_free(p);
+}
+
+// R5: the indirect probes get the rest of the period (interval 1000 here), at least 1 ms: a probe
+// timeout of 200 leaves 800; 999 leaves 1; at the period (1000) and past it (1001), 1.
+static void test_indirect_timeout_rest_of_period(void **)
+{
+    const int timeouts[] = {200, 999, 1000, 1001};
+    const uint64_t rests[] = {800, 1, 1, 1};
+    for (int i = 0; i < 4; i++) {
+        vnow = 0;
+        gm_protocol *p = with_members(4, timeouts[i]);
+        std::string target = probed(gm_tick(p));
+        gm_actions acts = gm_handle_timer(p, ("probe_timeout_" + target).c_str());
+        uint64_t delay = 0;
+        if (!has_timer(acts, "indirect_timeout_" + target, &delay))
+            NL_FAIL("probe_timeout %d ms: no indirect_timeout_%s timer after probe_timeout_%s", timeouts[i],
+                    target.c_str(), target.c_str());
+        NL_EXPECT_EQ_INT(delay, rests[i], "indirect_timeout delay with probe_interval 1000, probe_timeout %d", timeouts[i]);
+        gm_free(p);
+    }
 }
 
 static void test_indirect_ack_prevents_suspicion(void **)
@@ -237,12 +261,23 @@ static void test_ping_req_relay(void **)
     assert_string_equal(fwd[0].to.c_str(), addr(9001).c_str());
     assert_int_equal(fwd[0].message.seq, 77);               // the requester's own seq
     assert_string_equal(fwd[0].message.from.c_str(), "n2");
+    NL_EXPECT_EQ_INT(sends(feed(b, 9002, ack), GM_ACK).size(), 0, "Acks relayed for the same Ack arriving twice (relayed once)");
     gm_message ping = msg(GM_PING, {}, "n3");
     ping.seq = 5;
     std::vector<gm_action> acks = sends(feed(b, 9003, ping), GM_ACK);
     assert_int_equal(acks.size(), 1);
     assert_int_equal(acks[0].message.seq, 5);
     assert_string_equal(acks[0].to.c_str(), addr(9003).c_str());
+    // A PingReq about a member not known, dead or left: nobody to ping.
+    feed(b, 9001, msg(GM_GOSSIP, {{"n3", GM_DEAD, 0, "", false, {}}}));
+    const char *gone[] = {"n3", "n9"};
+    for (const char *t : gone) {
+        gm_message r = msg(GM_PING_REQ, {}, "n1");
+        r.seq = 78;
+        r.target = t;
+        NL_EXPECT_EQ_INT(sends(feed(b, 9001, r), GM_PING).size(), 0, "Pings sent for a PingReq about %s (%s)", t,
+                         *t == 'n' && t[1] == '3' ? "dead" : "not known");
+    }
     gm_free(b);
 }
 
@@ -322,6 +357,32 @@ static void test_piggyback_limit(void **)
     int limit = 4 * (int)std::ceil(std::log10(27.0 + 1));   // ...exactly the retransmit limit times
     for (auto &[id, n] : sent) assert_int_equal(n, limit);
     gm_free(p);
+    // The least-sent first: of 25 pending updates, the second message carries 10 the first did not,
+    // the third the 5 never sent yet (and 5 sent once).
+    p = node("n0", 9000);
+    feed(p, 9001, msg(GM_SYNC, {alive("n1", 9001)}, "n1"));
+    feed(p, 9001, msg(GM_GOSSIP, news));
+    std::map<std::string, int> times;
+    for (int round = 0; round < 3; round++) {
+        ping.seq = 100 + round;
+        std::vector<gm_action> acks = sends(feed(p, 9001, ping), GM_ACK);
+        assert_int_equal(acks.size(), 1);
+        int fresh = 0;
+        for (const gm_update &u : acks[0].message.updates) fresh += times[u.id]++ == 0;
+        NL_EXPECT_EQ_INT(fresh, round < 2 ? 10 : 5, "updates never sent before in Ack %d of 25 pending (least-sent first)", round + 1);
+    }
+    gm_free(p);
+    // Two members (self included): ceil(log10(3)) = 1, so an update is sent exactly 4 times.
+    p = with_members(1);
+    feed(p, 9001, msg(GM_GOSSIP, {alive("n1", 9001, 1)}));  // news about n1: still 2 members
+    int n1 = 0;
+    for (int round = 0; round < 8; round++) {
+        ping.seq = 200 + round;
+        for (const gm_action &a : sends(feed(p, 9001, ping), GM_ACK))
+            for (const gm_update &u : a.message.updates) n1 += u.id == "n1";
+    }
+    NL_EXPECT_EQ_INT(n1, 4 * 1, "times the update about n1 was sent with n0 and n1 known: 4 x ceil(log10(2 + 1))");
+    gm_free(p);
 }
 
 static void test_left_is_final_and_forgotten(void **)
@@ -337,6 +398,11 @@ static void test_left_is_final_and_forgotten(void **)
     gm_tick(p);
     assert_int_equal(state_of(p, "n1"), GM_UNKNOWN);
     assert_int_equal(gm_all_members(p).size(), 1);
+    // Forgotten with its pending news: a member learned later hears nothing about n1.
+    feed(p, 9002, msg(GM_SYNC, {alive("n2", 9002)}, "n2"));
+    for (const gm_action &g : sends(gm_tick(p), GM_GOSSIP))
+        for (const gm_update &u : g.message.updates)
+            NL_EXPECT_TRUE(u.id != "n1", "a Gossip after n1 was forgotten still carries an update about n1");
     gm_free(p);
 }
 
@@ -348,6 +414,10 @@ static void test_sync_request_teaches_both(void **)
     gm_actions bs = gm_bootstrap(b, {addr(9000)});
     gm_actions reply = gm_handle_message(a, addr(9100).c_str(), &bs[0].message);
     assert_true(gm_is_alive(a, "nb"));
+    gm_member joiner;
+    NL_EXPECT_TRUE(gm_get_member(a, "nb", &joiner) && joiner.incarnation == 0 && joiner.address == addr(9100),
+                   "the joiner learned from its SyncRequest: expected alive at incarnation 0, address %s; got incarnation %llu, address %s",
+                   addr(9100).c_str(), (unsigned long long)joiner.incarnation, joiner.address.c_str());
     std::vector<gm_action> syncs = sends(reply, GM_SYNC);
     assert_int_equal(syncs.size(), 1);
     assert_string_equal(syncs[0].to.c_str(), addr(9100).c_str());
@@ -487,6 +557,13 @@ static void test_codec_optional_fields_and_names(void **)
                            "round trip of the first update of %s", wire.c_str());
             NL_EXPECT_TRUE(got.updates[1].id == "other" && got.updates[1].incarnation == 1, "the second update of %s", wire.c_str());
         }
+    // R23: gm_state_name says what the wire says, and "unknown" for anything else.
+    const char *names[] = {"alive", "suspect", "dead", "left", "unknown", "unknown"};
+    for (int st = 0; st < 6; st++) {
+        const char *got = gm_state_name((gm_state)st);
+        NL_EXPECT_TRUE(got && !strcmp(got, names[st]), "gm_state_name(%d): expected \"%s\", got \"%s\"", st, names[st],
+                       got ? got : "(null)");
+    }
 }
 
 static void test_join_retried_until_answered(void **)
@@ -503,11 +580,156 @@ static void test_join_retried_until_answered(void **)
 }
 
 
+
+// R3: round after round, every live member is probed once per round, whether its last probe was
+// acked, failed with nobody to ask (it is suspect now, and suspects are still probed) or failed
+// after the indirect probes.
+static void test_probe_rounds(void **)
+{
+    vnow = 0;
+    gm_protocol *p = with_members(3);
+    for (int round = 1; round <= 3; round++) {
+        std::set<std::string> seen;
+        for (int k = 0; k < 3; k++) {
+            gm_actions t = gm_tick(p);
+            std::vector<gm_action> pings = sends(t, GM_PING);
+            if (pings.size() != 1) NL_FAIL("round %d, period %d: expected one Ping, got %zu", round, k + 1, pings.size());
+            std::string target = "n" + std::to_string(atoi(pings[0].to.c_str() + 10) - 9000);
+            seen.insert(target);
+            gm_message ack = msg(GM_ACK, {}, target.c_str());
+            ack.seq = pings[0].message.seq;
+            feed(p, 9000 + atoi(target.c_str() + 1), ack);
+            gm_handle_timer(p, ("probe_timeout_" + target).c_str());
+        }
+        NL_EXPECT_EQ_INT(seen.size(), 3, "distinct members pinged in round %d of 3 periods (3 members, every probe acked)", round);
+    }
+    gm_free(p);
+    p = with_members(1);                                    // nobody to ask: suspect at once
+    for (int period = 1; period <= 3; period++) {
+        std::vector<gm_action> pings = sends(gm_tick(p), GM_PING);
+        NL_EXPECT_TRUE(pings.size() == 1 && pings[0].to == addr(9001), "period %d: expected one Ping to n1 (%s)", period,
+                       period == 1 ? "alive" : "suspect, still probed");
+        gm_handle_timer(p, "probe_timeout_n1");
+    }
+    NL_EXPECT_EQ_INT(state_of(p, "n1"), GM_SUSPECT, "n1 after its failed probes");
+    gm_free(p);
+    p = with_members(2);                                    // failed after the indirect probes
+    for (int round = 1; round <= 2; round++) {
+        std::set<std::string> seen;
+        for (int k = 0; k < 2; k++) {
+            std::string target = probed(gm_tick(p));
+            seen.insert(target);
+            gm_handle_timer(p, ("probe_timeout_" + target).c_str());
+            gm_handle_timer(p, ("indirect_timeout_" + target).c_str());
+        }
+        NL_EXPECT_EQ_INT(seen.size(), 2, "distinct members pinged in round %d (2 members, every probe failed)", round);
+    }
+    gm_free(p);
+}
+
+// R13: gm_leave tells every alive or suspect member (not the dead, not the seeds when members are
+// known), stops counting itself, stops probing, and keeps gossiping its `left` alone.
+static void test_leave_announces(void **)
+{
+    vnow = 0;
+    gm_protocol *p = node("n0", 9000);
+    gm_bootstrap(p, {addr(9009)});
+    feed(p, 9001, msg(GM_SYNC, {alive("n1", 9001), alive("n2", 9002), alive("n3", 9003)}, "n1"));
+    feed(p, 9001, msg(GM_GOSSIP, {{"n2", GM_SUSPECT, 0, "", false, {}}, {"n3", GM_DEAD, 0, "", false, {}}}));
+    feed(p, 9001, msg(GM_GOSSIP, {alive("n4", 9004)}));     // news still pending when it leaves
+    gm_actions acts = gm_leave(p);
+    std::set<std::string> to;
+    for (const gm_action &a : sends(acts, GM_GOSSIP)) {
+        to.insert(a.to);
+        NL_EXPECT_TRUE(a.message.updates.size() == 1 && a.message.updates[0].id == "n0" &&
+                           a.message.updates[0].state == GM_LEFT, "gm_leave's Gossip to %s: only n0 left", a.to.c_str());
+    }
+    std::set<std::string> want = {addr(9001), addr(9002), addr(9004)};
+    NL_EXPECT_TRUE(to == want, "gm_leave's Gossip destinations: expected n1, n2 (suspect) and n4, not n3 (dead) nor the seed; got %zu", to.size());
+    NL_EXPECT_EQ_INT(gm_cluster_size(p), 3, "gm_cluster_size after leaving (n1, n2, n4; not itself)");
+    std::vector<std::string> al = gm_alive_members(p);
+    NL_EXPECT_TRUE(std::find(al.begin(), al.end(), "n0") == al.end(), "gm_alive_members after leaving: without itself");
+    gm_actions t = gm_tick(p);
+    NL_EXPECT_EQ_INT(sends(t, GM_PING).size(), 0, "Pings after leaving");
+    std::vector<gm_action> g = sends(t, GM_GOSSIP);
+    NL_EXPECT_TRUE(!g.empty(), "the period after leaving: its left is still gossiped");
+    for (const gm_action &a : g)
+        NL_EXPECT_TRUE(a.message.updates.size() == 1 && a.message.updates[0].id == "n0" && a.message.updates[0].state == GM_LEFT,
+                       "a Gossip after leaving carries only n0 left (%zu updates)", a.message.updates.size());
+    gm_free(p);
+}
+
+// R8: a failed probe of a member already suspect keeps its suspicion (no new timer, the same
+// deadline); the death is gossiped like any update.
+static void test_suspicion_kept_and_spread(void **)
+{
+    vnow = 1000;
+    gm_protocol *p = node("n0", 9000);
+    feed(p, 9002, msg(GM_SYNC, {alive("n1", 9001), alive("n2", 9002)}, "n2"));
+    gm_actions a = feed(p, 9002, msg(GM_GOSSIP, {{"n1", GM_SUSPECT, 0, "", false, {}}}));
+    uint64_t delay = 0;
+    if (!has_timer(a, "suspicion_timeout_n1", &delay)) NL_FAIL("no suspicion_timeout_n1 after a Gossip saying n1 is suspect");
+    NL_EXPECT_EQ_INT(delay, 5000, "suspicion timeout (5 x 1000 ms, 3 members)");
+    vnow += 2500;
+    for (int k = 0; k < 2; k++) {                           // probe n1 (whichever period it comes) and fail it
+        gm_actions t = gm_tick(p);
+        std::vector<gm_action> pings = sends(t, GM_PING);
+        if (pings.size() != 1) NL_FAIL("period %d: expected one Ping, got %zu", k + 1, pings.size());
+        if (pings[0].to == addr(9001)) {
+            gm_actions pt = gm_handle_timer(p, "probe_timeout_n1");
+            gm_actions it = gm_handle_timer(p, "indirect_timeout_n1");
+            NL_EXPECT_TRUE(!has_timer(pt, "suspicion_timeout_n1") && !has_timer(it, "suspicion_timeout_n1"),
+                           "a failed probe of n1, already suspect: expected no new suspicion timer");
+        } else {                                            // n2 answers
+            gm_message ack = msg(GM_ACK, {}, "n2");
+            ack.seq = pings[0].message.seq;
+            feed(p, 9002, ack);
+            gm_handle_timer(p, "probe_timeout_n2");
+        }
+    }
+    vnow = 1000 + 5000;                                     // the first suspicion's deadline
+    gm_handle_timer(p, "suspicion_timeout_n1");
+    NL_EXPECT_EQ_INT(state_of(p, "n1"), GM_DEAD, "n1 at the deadline of its first suspicion");
+    bool told = false;
+    for (const gm_action &g : sends(gm_tick(p), GM_GOSSIP))
+        for (const gm_update &u : g.message.updates) told |= u.id == "n1" && u.state == GM_DEAD;
+    NL_EXPECT_TRUE(told, "the period after n1 was declared dead: a Gossip says n1 dead");
+    gm_free(p);
+}
+
+// R24: calls the API cannot use change nothing, and the view answers false for what it does not know.
+static void test_api_refusals(void **)
+{
+    vnow = 0;
+    gm_protocol *p = with_members(1);
+    gm_message ping = msg(GM_PING, {alive("n7", 9007)}, "n1");
+    NL_EXPECT_EQ_INT(gm_handle_message(p, addr(9001).c_str(), nullptr).size(), 0, "actions of gm_handle_message(NULL message)");
+    NL_EXPECT_EQ_INT(gm_handle_message(p, nullptr, &ping).size(), 0, "actions of gm_handle_message(NULL address)");
+    NL_EXPECT_EQ_INT(state_of(p, "n7"), GM_UNKNOWN, "n7 after a Ping handed in without its address");
+    NL_EXPECT_EQ_INT(gm_update_metadata(p, nullptr, "v").size(), 0, "actions of gm_update_metadata(NULL key)");
+    NL_EXPECT_EQ_INT(gm_update_metadata(p, "k", nullptr).size(), 0, "actions of gm_update_metadata(NULL value)");
+    NL_EXPECT_EQ_INT(gm_incarnation(p), 0, "incarnation after refused metadata updates");
+    gm_member m;
+    gm_metadata md;
+    NL_EXPECT_TRUE(!gm_get_member(p, nullptr, &m), "gm_get_member(NULL): expected false");
+    NL_EXPECT_TRUE(!gm_get_member(p, "n9", &m), "gm_get_member of an unknown id: expected false");
+    NL_EXPECT_TRUE(!gm_get_metadata(p, "n9", &md), "gm_get_metadata of an unknown id: expected false");
+    NL_EXPECT_TRUE(!gm_is_alive(p, "n9"), "gm_is_alive of an unknown id: expected false");
+    NL_EXPECT_TRUE(gm_get_metadata(p, "n1", &md) && md.empty(), "gm_get_metadata of n1 (known, no metadata)");
+    gm_free(p);
+}
+
 /* ---- rules no seed test reaches ---- */
 
 // R1: cfg NULL gives the seed's defaults, seen through the timers they set.
 static void test_defaults_without_config(void **)
 {
+    NL_EXPECT_TRUE(gm_new("", "127.0.0.1:9500", nullptr) == nullptr, "gm_new with an empty id: expected NULL");
+    NL_EXPECT_TRUE(gm_new(nullptr, "127.0.0.1:9500", nullptr) == nullptr, "gm_new with a NULL id: expected NULL");
+    NL_EXPECT_TRUE(gm_new("d0", nullptr, nullptr) == nullptr, "gm_new with a NULL address: expected NULL");
+    gm_protocol *one = gm_new("x", "", nullptr);            // the shortest id, an empty address: accepted
+    NL_EXPECT_TRUE(one != nullptr, "gm_new(\"x\", \"\", NULL): expected a member");
+    gm_free(one);
     gm_protocol *p = gm_new("d0", "127.0.0.1:9500", nullptr);
     NL_EXPECT_EQ_INT(gm_incarnation(p), 0, "incarnation of a new member");
     NL_EXPECT_EQ_INT(gm_cluster_size(p), 1, "gm_cluster_size of a member that knows nobody");
@@ -539,6 +761,9 @@ static void test_config_default_values(void **)
     NL_EXPECT_EQ_INT(c.retransmit_multiplier, 4, "gm_config_default: retransmit_multiplier");
     NL_EXPECT_EQ_INT(c.dead_retention_ms, 30000, "gm_config_default: dead_retention_ms");
     NL_EXPECT_EQ_INT(c.sync_interval_periods, 10, "gm_config_default: sync_interval_periods");
+    NL_EXPECT_EQ_INT(c.seed, 1, "gm_config_default: seed");
+    NL_EXPECT_TRUE(c.clock.now_ms == nullptr && c.clock.ctx == nullptr,
+                   "gm_config_default: clock unset ({NULL, NULL}), got now_ms %p, ctx %p", (void *)c.clock.now_ms, c.clock.ctx);
 }
 
 // R12: pending updates go to `fanout` distinct members each period.
@@ -573,6 +798,19 @@ static void test_anti_entropy_every_10_periods(void **)
                            s[0].to.c_str());
     }
     gm_free(p);
+    // sync_interval_periods 1: every period; 0: never (once a member is known).
+    for (int every = 0; every <= 1; every++) {
+        gm_config cfg;
+        gm_config_default(&cfg);
+        cfg.sync_interval_periods = every;
+        cfg.clock = {vclock, nullptr};
+        gm_protocol *q = gm_new("n0", addr(9000).c_str(), &cfg);
+        feed(q, 9001, msg(GM_SYNC, {alive("n1", 9001), alive("n2", 9002)}, "n1"));
+        for (int period = 1; period <= 3; period++)
+            NL_EXPECT_EQ_INT(sends(gm_tick(q), GM_SYNC_REQUEST).size(), (size_t)every,
+                             "SyncRequests sent in period %d with sync_interval_periods %d", period, every);
+        gm_free(q);
+    }
 }
 
 void test_differential_membership(void **); // test_gossip_diff.cpp
@@ -692,6 +930,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_metadata_propagation),
     cmocka_unit_test(test_graceful_leave),
     cmocka_unit_test(test_indirect_probe_on_timeout),
+    cmocka_unit_test(test_indirect_timeout_rest_of_period),
     cmocka_unit_test(test_indirect_ack_prevents_suspicion),
     cmocka_unit_test(test_ping_req_relay),
     cmocka_unit_test(test_suspect_becomes_dead_after_multiplier),
@@ -716,6 +955,10 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_config_default_values),
     cmocka_unit_test(test_anti_entropy_every_10_periods),
     cmocka_unit_test(test_differential_membership),
+    cmocka_unit_test(test_probe_rounds),
+    cmocka_unit_test(test_leave_announces),
+    cmocka_unit_test(test_suspicion_kept_and_spread),
+    cmocka_unit_test(test_api_refusals),
 };
 
 NL_TEST_MAIN("ex04_gossip_mesh", tests)
