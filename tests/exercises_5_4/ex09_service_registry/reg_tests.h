@@ -58,6 +58,13 @@
     X(test_defaults_at_their_limits)         \
     X(test_every_call_expires_leases_first)  \
     X(test_auto_compaction_empty_and_waits)  \
+    X(test_empty_key_refusals)               \
+    X(test_monotonic_clock_default)          \
+    X(test_service_gone_stays_gone)          \
+    X(test_responses_reused)                 \
+    X(test_watch_prev_kv_at_compaction)      \
+    X(test_auto_compaction_first_run)        \
+    X(test_lease_ttl_rounding)               \
     X(test_differential_random_histories)    \
     X(test_etcd_recorded_session)            \
     X(test_etcd_conformance_kv)              \

@@ -450,3 +450,34 @@ void test_txn_refusals_change_nothing(void **)
     NL_EXPECT_EQ_INT(reg_current_revision(r), rev, "after the refused txns");
     reg_free(r);
 }
+
+// The empty key outside a range (R30, R12): a delete of "" without prefix and a compare on "" are
+// refused and change nothing; a delete of prefix "" deletes every key.
+void test_empty_key_refusals(void **)
+{
+    service_registry *r = reg_on(nullptr);
+    PUT(r, "a", "1"); // 2
+    PUT(r, "b", "1"); // 3
+    int64_t w = WATCH(r, "", (reg_watch_opts{0, true, false, false, false}));
+    reg_del_resp d{};
+    reg_error err{};
+    EXPECT_RC(reg_delete(r, "", false, true, &d, &err), REG_ERR_EMPTY_KEY, "delete of the empty key without prefix");
+    NL_EXPECT_EQ_INT(err.code, REG_ERR_EMPTY_KEY, "err.code of the refused delete");
+    reg_txn t{};
+    t.compare.push_back(reg_compare{"", REG_CMP_VERSION, REG_CMP_EQUAL, 0, ""});
+    t.success = {op_put("x", "1")};
+    t.failure = {op_del("a")};
+    int rc;
+    txn_obs(r, t, &rc);
+    EXPECT_RC(rc, REG_ERR_EMPTY_KEY, "txn whose compare has the empty key");
+    t.compare.insert(t.compare.begin(), reg_compare{"a", REG_CMP_VERSION, REG_CMP_EQUAL, 1, ""});
+    txn_obs(r, t, &rc);
+    EXPECT_RC(rc, REG_ERR_EMPTY_KEY, "txn whose second compare has the empty key");
+    NL_EXPECT_EQ_INT(reg_current_revision(r), 3, "revision after the refused calls");
+    NL_EXPECT_STREQ(GET(r, "", true), "rev=3 count=2 more=0 [a=1 c2 m2 v1 l0; b=1 c3 m3 v1 l0]", "every key after the refused calls");
+    NL_EXPECT_STREQ(DRAIN(r, w), "", "watch of every key: the refused calls sent nothing");
+    d = DEL(r, "", true, true);
+    NL_EXPECT_STREQ(obs_del(d), "rev=4 deleted=2 prev=[a=1 c2 m2 v1 l0; b=1 c3 m3 v1 l0]", "delete of prefix \"\"");
+    NL_EXPECT_STREQ(GET(r, "", true), "rev=4 count=0 more=0 []", "every key after deleting prefix \"\"");
+    reg_free(r);
+}

@@ -539,3 +539,86 @@ void test_auto_compaction_empty_and_waits(void **)
     }
     reg_free(r);
 }
+
+// reg_new(NULL) runs on CLOCK_MONOTONIC in milliseconds (R31): a 60 s lease's ttl counts down in
+// real time. Between the grant and the lease_info the registry waits 1100 ms of that clock (an
+// unanswered watch_next), so it saw at least 1100 ms and at most what this test measured around both.
+void test_monotonic_clock_default(void **)
+{
+    service_registry *r = reg_new(nullptr);
+    int64_t w = WATCH(r, "k", reg_watch_opts{});
+    uint64_t t0 = nl_now_ms();
+    reg_lease id = GRANT(r, 60);
+    reg_watch_resp resp{};
+    EXPECT_RC(reg_watch_next(r, w, 1100, &resp, nullptr), REG_ERR_TIMEOUT, "watch_next 1100 ms, nothing happens");
+    reg_lease_info li{};
+    EXPECT_RC(reg_lease_info_get(r, id, &li, nullptr), REG_OK, "lease_info of the 60 s lease");
+    uint64_t took = nl_now_ms() - t0 + 1; // + 1: both ends are whole milliseconds
+    int64_t lo = took >= 60000 ? 0 : (int64_t)(60000 - took) / 1000;
+    NL_EXPECT_TRUE(li.ttl >= lo && li.ttl <= 58, "ttl left %lld s, %llu ms after granting 60 s (want %lld..58)", (long long)li.ttl,
+                   (unsigned long long)took, (long long)lo);
+    reg_free(r);
+}
+
+// prev_kv at the compaction revision (R18): an event of the compaction revision itself has no
+// prev_kv (the revision before it is compacted); the next one has it.
+void test_watch_prev_kv_at_compaction(void **)
+{
+    service_registry *r = reg_on(nullptr);
+    PUT(r, "a", "1"); // 2
+    PUT(r, "a", "2"); // 3
+    PUT(r, "a", "3"); // 4
+    EXPECT_RC(reg_compact(r, 3, nullptr), REG_OK, "compact 3");
+    NL_EXPECT_STREQ(DRAIN(r, WATCH(r, "a", (reg_watch_opts{3, false, true, false, false}))),
+                    "r3: PUT a=2 c2 m3 v2 l0 || r4: PUT a=3 c2 m4 v3 l0 prev a=2 c2 m3 v2 l0",
+                    "watch a from 3 with prev_kv after compact 3");
+    reg_free(r);
+}
+
+// The first automatic run at its millisecond (R23), and revision 1 as a compaction target: a new
+// registry has compacted nothing (R32), its revision 1 dates from reg_new.
+void test_auto_compaction_first_run(void **)
+{
+    vclock c;
+    service_registry *r = reg_on(&c, short_retention); // t=0, first run due at t=60, keeping 10 s
+    PUT(r, "a", "1");                                   // 2 at t=0
+    c.ms += 59999;
+    EXPECT_RC(get_rc(r, "a", 1), REG_OK, "get at 1, t=59.999: the first run is due at t=60");
+    c.ms += 1;
+    EXPECT_RC(get_rc(r, "a", 1), REG_ERR_COMPACTED, "get at 1, t=60: the first run compacted at 2 (60 s old)");
+    reg_free(r);
+
+    vclock c2;
+    r = reg_on(&c2, empty_auto); // keeping 100 s
+    PUT(r, "a", "1");            // 2 at t=0
+    c2.ms += 60000;
+    reg_error err{};
+    EXPECT_RC(reg_compact(r, 1, &err), REG_OK, "compact 1 at t=60: the run found nothing 100 s old, nothing was compacted");
+    reg_free(r);
+
+    vclock c3;
+    r = reg_on(&c3, short_retention); // revision 1 at t=0
+    c3.ms += 55000;
+    PUT(r, "a", "1"); // 2 at t=55
+    c3.ms += 5000;
+    err = reg_error{};
+    EXPECT_RC(reg_compact(r, 1, &err), REG_ERR_COMPACTED, "compact 1 at t=60: the run compacted at 1 (made at t=0; 2 is 5 s old)");
+    NL_EXPECT_EQ_INT(err.compact, 1, "err.compact of compact 1 after the run");
+    reg_free(r);
+}
+
+// ttl rounds down (R14) and reg_current_revision expires leases first too (R15).
+void test_lease_ttl_rounding(void **)
+{
+    vclock c;
+    service_registry *r = reg_on(&c);
+    reg_lease l = GRANT(r, 10);
+    PUT(r, "e", "1", l); // 2
+    c.ms += 1;
+    reg_lease_info li{};
+    EXPECT_RC(reg_lease_info_get(r, l, &li, nullptr), REG_OK);
+    NL_EXPECT_EQ_INT(li.ttl, 9, "ttl with 9.999 s left");
+    c.ms += 9999;
+    NL_EXPECT_EQ_INT(reg_current_revision(r), 3, "reg_current_revision at the deadline: the lease expired first");
+    reg_free(r);
+}

@@ -306,3 +306,71 @@ void test_null_arguments(void **)
     NL_EXPECT_STREQ(reg_err_name(-1), "?", "reg_err_name(-1)");
     reg_free(r);
 }
+
+// A lapsed instance stays gone (R26): after its deregistration, or its lease's expiry, the same
+// lease id granted again and the same key put on it make a plain key, not the instance again.
+void test_service_gone_stays_gone(void **)
+{
+    vclock c;
+    service_registry *r = reg_on(&c);
+    reg_service a = make_service("a", "api", "default"), b = make_service("b", "api", "default");
+    reg_lease la, lb;
+    EXPECT_RC(reg_register_service(r, &a, &la, nullptr), REG_OK); // 2, lease 1 (30 s)
+    EXPECT_RC(reg_register_service(r, &b, &lb, nullptr), REG_OK); // 3, lease 2 (30 s)
+    EXPECT_RC(reg_deregister_service(r, "a", "default", nullptr), REG_OK, "deregister a"); // 4
+    GRANT(r, 60, la);
+    PUT(r, "/services/default/api/a", "10.0.0.1:8080", la); // 5
+    NL_EXPECT_STREQ(discover(r, "api", "default"), "default/api/b 10.0.0.1:8080 w100 s0",
+                    "api after deregistering a, then putting its key on its lease id granted again");
+    EXPECT_RC(reg_service_heartbeat(r, "a", "default", nullptr), REG_ERR_SERVICE_NOT_FOUND, "heartbeat of deregistered a");
+    c.ms += 30000; // b's lease expires: 6
+    NL_EXPECT_STREQ(discover(r, "api", "default"), "", "api at 30 s: b's lease expired");
+    GRANT(r, 60, lb);
+    PUT(r, "/services/default/api/b", "10.0.0.1:8080", lb); // 7
+    NL_EXPECT_STREQ(discover(r, "api", "default"), "", "api after putting b's key on its lease id granted again");
+    EXPECT_RC(reg_service_set_status(r, "b", "default", REG_STATUS_PASSING, nullptr), REG_ERR_SERVICE_NOT_FOUND,
+              "set_status of expired b");
+    NL_EXPECT_EQ_INT(reg_current_revision(r), 7, "revision at the end");
+    reg_free(r);
+}
+
+// A response a call fills holds only that call's answer (R33): the same structs reused after a
+// call that filled them with more.
+void test_responses_reused(void **)
+{
+    service_registry *r = reg_on(nullptr);
+    PUT(r, "a", "1"); // 2
+    PUT(r, "b", "1"); // 3
+    reg_get_opts go{};
+    go.prefix = true;
+    go.limit = 1;
+    reg_get_resp g{};
+    EXPECT_RC(reg_get(r, "", &go, &g, nullptr), REG_OK);
+    NL_EXPECT_STREQ(obs_get(g), "rev=3 count=2 more=1 [a=1 c2 m2 v1 l0]", "get of every key, limit 1");
+    go.limit = 0;
+    EXPECT_RC(reg_get(r, "b", &go, &g, nullptr), REG_OK);
+    NL_EXPECT_STREQ(obs_get(g), "rev=3 count=1 more=0 [b=1 c3 m3 v1 l0]", "get prefix b into the same response");
+    reg_del_resp d{};
+    EXPECT_RC(reg_delete(r, "a", false, true, &d, nullptr), REG_OK); // 4
+    EXPECT_RC(reg_delete(r, "b", false, true, &d, nullptr), REG_OK); // 5
+    NL_EXPECT_STREQ(obs_del(d), "rev=5 deleted=1 prev=[b=1 c3 m3 v1 l0]", "delete b into the response of delete a");
+    reg_txn t{};
+    reg_op p{};
+    p.kind = REG_OP_PUT;
+    p.key = "x";
+    p.value = "1";
+    t.success = {p};
+    reg_txn_resp tr{};
+    EXPECT_RC(reg_txn_do(r, &t, &tr, nullptr), REG_OK); // 6
+    EXPECT_RC(reg_txn_do(r, &t, &tr, nullptr), REG_OK); // 7
+    NL_EXPECT_STREQ(obs_txn(tr), "succeeded=1 rev=7 | put rev=7 prev=-", "the second txn into the response of the first");
+    reg_service s1 = make_service("s1", "api", "default"), s2 = make_service("s2", "api", "default");
+    reg_lease l;
+    EXPECT_RC(reg_register_service(r, &s1, &l, nullptr), REG_OK);
+    EXPECT_RC(reg_register_service(r, &s2, &l, nullptr), REG_OK);
+    std::vector<reg_instance> v;
+    EXPECT_RC(reg_discover(r, "api", "default", nullptr, REG_STATUS_ANY, &v, nullptr), REG_OK);
+    EXPECT_RC(reg_discover(r, "api", "default", nullptr, REG_STATUS_ANY, &v, nullptr), REG_OK);
+    NL_EXPECT_STREQ(instance_ids(v), "s1,s2", "discover twice into the same vector");
+    reg_free(r);
+}
