@@ -29,7 +29,12 @@ struct peer {
     int port = 0;
 };
 
-// Starts argv, reads its first stdout line "listening on HOST:PORT" (10 s at most).
+void on_alarm(int) {} // only interrupts the read of a peer's first line
+
+void stop_peer(peer *p);
+
+// Starts argv, reads its first stdout line "listening on HOST:PORT" (30 s at most: python3 imports
+// grpc slowly on a loaded machine). A peer that does not get there is stopped, never left behind.
 bool start_peer(const std::vector<std::string> &argv, peer *p)
 {
     int fds[2];
@@ -47,14 +52,21 @@ bool start_peer(const std::vector<std::string> &argv, peer *p)
     if (rc != 0) return false;
     std::string line;
     char c;
-    alarm(10);
+    // Without SA_RESTART the alarm ends a blocked read (the default action would kill the bench
+    // and leave the peers running).
+    struct sigaction sa = {};
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, nullptr);
+    alarm(30);
     while (read(fds[0], &c, 1) == 1 && c != '\n') line += c;
     alarm(0);
     close(fds[0]);
     size_t colon = line.rfind(':');
-    if (line.rfind("listening on ", 0) != 0 || colon == std::string::npos) return false;
-    p->port = atoi(line.c_str() + colon + 1);
-    return p->port > 0;
+    if (line.rfind("listening on ", 0) == 0 && colon != std::string::npos) p->port = atoi(line.c_str() + colon + 1);
+    if (p->port > 0) return true;
+    fprintf(stderr, "ex08_bench: %s printed '%s', not 'listening on HOST:PORT'\n", argv[0].c_str(), line.c_str());
+    stop_peer(p);
+    return false;
 }
 
 void stop_peer(peer *p)
@@ -63,6 +75,20 @@ void stop_peer(peer *p)
     kill(p->pid, SIGTERM);
     int st;
     waitpid(p->pid, &st, 0);
+    p->pid = -1;
+}
+
+// The 1-minute load average, so a figure can be read with the machine's state next to it.
+std::string loadavg()
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    char buf[64] = "?";
+    if (f) {
+        if (!fgets(buf, sizeof buf, f)) buf[0] = 0;
+        fclose(f);
+    }
+    std::string s(buf);
+    return s.substr(0, s.find(' '));
 }
 
 struct load {
@@ -162,8 +188,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "ex08_bench: ImportTasks of %d tasks failed\n", tasks);
         rc = 1;
     } else {
-        printf("ex08 bench: %d client threads (one connection each), %.1f s per measure, ListTasks of %d tasks\n", threads,
-               seconds, tasks);
+        printf("ex08 bench: %d client threads (one connection each), %.1f s per measure, ListTasks of %d tasks, load average %s\n",
+               threads, seconds, tasks, loadavg().c_str());
         printf("%-34s %14s %18s %8s\n", "load", "grpc_tasks (C++)", "python3-grpcio", "ratio");
         for (bool stream : {false, true}) {
             uint64_t e1 = 0, e2 = 0;
@@ -173,6 +199,7 @@ int main(int argc, char **argv)
                    b > 0 ? a / b : 0.0, e1 + e2 ? "  (errors!)" : "");
             if (e1 + e2) rc = 1;
         }
+        printf("load average after: %s\n", loadavg().c_str());
     }
     stop_peer(&ours);
     stop_peer(&py);

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -83,6 +84,13 @@ void *hold_watch(void *p)
         },
         h, &res);
     return nullptr;
+}
+
+int64_t real_ms()
+{
+    timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 bool wait_flag(std::atomic<bool> *f, int timeout_ms)
@@ -275,8 +283,15 @@ void test_retry_kill_server_mid_run(void **)
     for (int i = 0; i < 9; i++) {
         TaskInfo t;
         GrpcCallResult res;
+        int64_t real0 = real_ms();
         grpc_client_create_task(c, nullptr, "k" + std::to_string(i), "", {}, &t, &res);
+        int64_t real1 = real_ms();
         NL_EXPECT_EQ_INT(res.code, GC_OK, "CreateTask %d before the kill: %s", i, res.message.c_str());
+        // grpc_tasks runs on the real clock: created_at is the time of the call, in ms (1 ms either
+        // way for the rounding of the two clocks).
+        NL_EXPECT_TRUE(t.created_at >= real0 - 1 && t.created_at <= real1 + 1,
+                       "created_at %lld of task %d, made by grpc_tasks between %lld and %lld (real time, ms)", (long long)t.created_at,
+                       i, (long long)real0, (long long)real1);
         before += joined(res.endpoints);
     }
     NL_EXPECT_STREQ(before, "012012012", "the endpoints before the kill");
@@ -310,11 +325,11 @@ void test_retry_deadline_stopped_server(void **)
     cfg.request_timeout_ms = 1000; // a live server answers well within it, even on a loaded machine
     GrpcClient *c = connect_or_fail(cfg);
     std::string order;
-    int64_t t0 = ex08_mono_ms();
+    int64_t t0 = ex08_mono_ms(), real0 = real_ms();
     TaskInfo t;
     GrpcCallResult res;
     grpc_client_create_task(c, nullptr, "s0", "", {}, &t, &res);
-    int64_t took = ex08_mono_ms() - t0;
+    int64_t took = ex08_mono_ms() - t0, real1 = real_ms();
     NL_EXPECT_EQ_INT(res.code, GC_OK, "CreateTask with endpoint 0 stopped (tried %s): %s", joined(res.endpoints).c_str(),
                      res.message.c_str());
     NL_EXPECT_STREQ(joined(res.endpoints), "0,1", "the endpoints tried: 0 (deadline), then 1");
@@ -331,13 +346,68 @@ void test_retry_deadline_stopped_server(void **)
                      res.message.c_str());
     NL_EXPECT_STREQ(joined(res.endpoints), "0,1", "DEADLINE_EXCEEDED does not leave 0 out: tried 0 again, then 1");
     NL_EXPECT_STREQ(t.title, "s0", "task-1 of server 1");
-    // grpc_tasks runs on the real clock: created_at is the time of the call, in ms.
-    int64_t now_ms = (int64_t)time(nullptr) * 1000;
-    NL_EXPECT_TRUE(t.created_at > now_ms - 120000 && t.created_at < now_ms + 120000,
-                   "created_at %lld of a task made just now by grpc_tasks (now %lld ms)", (long long)t.created_at,
-                   (long long)now_ms);
+    // grpc_tasks runs on the real clock: created_at is the time of the call, in ms (1 ms either way
+    // for the rounding of the two clocks).
+    NL_EXPECT_TRUE(t.created_at >= real0 - 1 && t.created_at <= real1 + 1,
+                   "created_at %lld of the task grpc_tasks made between %lld and %lld (real time, ms)", (long long)t.created_at,
+                   (long long)real0, (long long)real1);
     grpc_client_free(c);
     kill(ex08_procs[0].pid, SIGCONT);
+}
+
+// ---- the client's own calls ----------------------------------------------------------------------
+void test_client_calls(void **)
+{
+    ex08_start(0, nullptr, {});
+    ex08_servers[0].clock_ms = 7000;
+    // Endpoint 0 is dead: the first attempt of the first call fails there, the retry lands on 1.
+    GrpcClient *c = connect_or_fail(ex08_client_config({ex08_dead_port(), ex08_servers[0].port}));
+    TaskInfo t;
+    GrpcCallResult res;
+    grpc_client_create_task(c, nullptr, "with metadata", "desc", {{"owner", "ada"}, {"team", "b"}}, &t, &res);
+    NL_EXPECT_EQ_INT(res.code, GC_OK, "CreateTask with metadata: %s", res.message.c_str());
+    NL_EXPECT_STREQ(joined(res.endpoints), "0,1", "CreateTask: the dead endpoint, then the live one");
+    NL_EXPECT_STREQ(t.id + " " + t.title + " " + t.description, "task-1 with metadata desc", "the task CreateTask returned");
+    NL_EXPECT_EQ_INT(t.created_at, 7000, "its created_at");
+    std::string meta;
+    for (const auto &[k, v] : t.metadata) meta += k + "=" + v + " ";
+    NL_EXPECT_STREQ(meta, "owner=ada team=b ", "the metadata of the task CreateTask returned");
+    TaskInfo stored;
+    std::string err;
+    task_get(grpc_server_store(ex08_servers[0].srv), "task-1", &stored, nullptr, &err);
+    meta.clear();
+    for (const auto &[k, v] : stored.metadata) meta += k + "=" + v + " ";
+    NL_EXPECT_STREQ(meta, "owner=ada team=b ", "the metadata the server stored");
+    grpc_client_create_task(c, nullptr, "second", "", {}, &t, &res);
+    grpc_client_create_task(c, nullptr, "third", "", {}, &t, &res);
+    TaskEventInfo ev;
+    task_update(grpc_server_store(ex08_servers[0].srv), "task-2", TASK_COMPLETED, false, "", &ev, &err);
+    struct {
+        bool has;
+        int status;
+        uint32_t limit;
+        const char *want;
+    } rows[] = {{false, 0, 0, "task-1 task-2 task-3 "},
+                {true, TASK_PENDING, 0, "task-1 task-3 "},
+                {true, TASK_COMPLETED, 0, "task-2 "},
+                {false, 0, 2, "task-1 task-2 "},
+                {true, TASK_PENDING, 1, "task-1 "},
+                {true, TASK_FAILED, 0, ""}};
+    for (const auto &r : rows) {
+        // *out starts with a stale entry: the call leaves exactly the tasks listed.
+        std::vector<TaskInfo> out(1);
+        out[0].id = "stale";
+        int rc = grpc_client_list_tasks(c, nullptr, r.has, r.status, r.limit, &out, &res);
+        std::string ids;
+        for (const TaskInfo &x : out) ids += x.id + " ";
+        NL_EXPECT_EQ_INT(rc, GC_OK, "list_tasks status filter %d (%d), limit %u: %s", r.has, r.status, r.limit, res.message.c_str());
+        NL_EXPECT_STREQ(ids, r.want, "list_tasks status filter %d (%d), limit %u", r.has, r.status, r.limit);
+    }
+    std::vector<TaskInfo> out;
+    grpc_client_list_tasks(c, nullptr, false, 0, 0, &out, &res);
+    NL_EXPECT_TRUE(out.size() == 3 && out[0].metadata == stored.metadata && out[0].created_at == 7000 && out[1].status == TASK_COMPLETED,
+                   "the tasks list_tasks gives, every field as stored");
+    grpc_client_free(c);
 }
 
 // ---- interop --------------------------------------------------------------------------------------

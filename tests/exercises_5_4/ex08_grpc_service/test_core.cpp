@@ -328,6 +328,8 @@ void test_config_limits(void **)
     c.retry_policy.max_retries = 0;
     c.retry_policy.initial_backoff_ms = 0;
     NL_EXPECT_EQ_INT(grpc_client_config_check(&c, err, sizeof err), -1, "initial_backoff_ms 0");
+    c.retry_policy.initial_backoff_ms = 1;
+    NL_EXPECT_EQ_INT(grpc_client_config_check(&c, err, sizeof err), 0, "initial_backoff_ms 1");
     c.retry_policy.initial_backoff_ms = 5000;
     NL_EXPECT_EQ_INT(grpc_client_config_check(&c, err, sizeof err), 0, "initial_backoff_ms == max_backoff_ms");
     c.retry_policy.initial_backoff_ms = 5001;
@@ -853,4 +855,62 @@ void test_task_watch_events(void **)
     NL_EXPECT_TRUE(waited < 2000, "the watcher woke %lld ms after the update", (long long)waited);
     NL_EXPECT_EQ_INT(s.tasks.size(), 1, "tasks in a new store (init over a used one)");
     task_store_destroy(&s);
+}
+
+namespace {
+struct timed_wait {
+    int rc;
+    int64_t took_ms;
+};
+
+// One wait of timeout_ms with nothing changing: the health registry's (kind 0) or the store's (1).
+timed_wait wait_once(int kind, int timeout_ms)
+{
+    int64_t now = 0, t0;
+    timed_wait w;
+    if (kind == 0) {
+        GrpcHealth h;
+        grpc_health_init(&h);
+        grpc_health_set(&h, "a", GRPC_HEALTH_SERVING);
+        GrpcHealthStatus seen = GRPC_HEALTH_SERVING;
+        t0 = mono_ms();
+        w.rc = grpc_health_wait(&h, "a", &seen, timeout_ms);
+        w.took_ms = mono_ms() - t0;
+        grpc_health_destroy(&h);
+    } else {
+        TaskStore s;
+        task_store_init(&s, vclock_now, &now);
+        TaskInfo t;
+        std::string err;
+        task_create(&s, "a", "", {}, &t, &err);
+        uint64_t after = 1;
+        TaskEventInfo ev;
+        t0 = mono_ms();
+        w.rc = task_watch_next(&s, "task-1", &after, timeout_ms, &ev);
+        w.took_ms = mono_ms() - t0;
+        task_store_destroy(&s);
+    }
+    return w;
+}
+} // namespace
+
+void test_wait_timeouts(void **)
+{
+    // Timeouts of 999 and 1000 ms: a deadline of now + 999 ms nearly always carries into the next
+    // second, and 1000 ms is a whole second and no milliseconds.
+    const char *what[] = {"grpc_health_wait", "task_watch_next"};
+    for (int kind = 0; kind < 2; kind++)
+        for (int timeout : {999, 1000}) {
+            // Never early; late only as a loaded machine makes it (the best of 3 trials within 500 ms).
+            int64_t best = -1;
+            for (int trial = 0; trial < 3 && (best < 0 || best >= timeout + 500); trial++) {
+                timed_wait w = wait_once(kind, timeout);
+                NL_EXPECT_EQ_INT(w.rc, 0, "%s(%d ms) with no change", what[kind], timeout);
+                NL_EXPECT_TRUE(w.took_ms >= timeout - 5, "%s(%d ms) with no change returned after %lld ms", what[kind], timeout,
+                               (long long)w.took_ms);
+                if (best < 0 || w.took_ms < best) best = w.took_ms;
+            }
+            NL_EXPECT_TRUE(best < timeout + 500, "%s(%d ms) with no change returned after %lld ms at best in 3 trials (want < %d)",
+                           what[kind], timeout, (long long)best, timeout + 500);
+        }
 }

@@ -794,3 +794,149 @@ void test_connection_pool(void **)
     for (int i = 3; i < 6; i++)
         NL_EXPECT_STREQ(p[(size_t)i], p[(size_t)i - 3], "call %d uses the connection of call %d (in turn)", i, i - 3);
 }
+
+// ---- refusals and cancels of every call pattern --------------------------------------------------
+namespace {
+// The auth interceptor of test_refused_every_method: no token is ever valid here, so it refuses
+// every call with "token missing" before the handler runs.
+GrpcAuthError never_valid(void *, const std::string &, GrpcClaims *, std::string *why)
+{
+    *why = "no token is valid here";
+    return GRPC_AUTH_INVALID_TOKEN;
+}
+
+// Messages a cancelled stream still had to send: writing them takes the server far longer than a
+// cancel takes to reach it, so the cancel finds the handler writing, never done.
+const int STREAM_TASKS = 100000;
+} // namespace
+
+void test_refused_every_method(void **)
+{
+    static GrpcAuth auth{{nullptr, never_valid}, {}, net_now, nullptr};
+    ex08_start(0, nullptr, {grpc_auth_interceptor(&auth)});
+    TaskStore *store = grpc_server_store(ex08_servers[0].srv);
+    TaskInfo t;
+    std::string err;
+    task_create(store, "kept", "", {}, &t, &err);
+    auto stub = ex08_stub(ex08_servers[0].port);
+    const std::string want = "UNAUTHENTICATED 'token missing'";
+    ts::Task task;
+    ts::TaskEvent ev;
+    {
+        grpc::ClientContext ctx;
+        ts::CreateTaskRequest req;
+        req.set_title("refused");
+        NL_EXPECT_STREQ(code_of(stub->CreateTask(&ctx, req, &task)), want, "CreateTask without a token");
+    }
+    {
+        grpc::ClientContext ctx;
+        ts::GetTaskRequest req;
+        req.set_id("task-1");
+        NL_EXPECT_STREQ(code_of(stub->GetTask(&ctx, req, &task)), want, "GetTask without a token");
+    }
+    {
+        grpc::ClientContext ctx;
+        ts::ListTasksRequest req;
+        auto r = stub->ListTasks(&ctx, req);
+        NL_EXPECT_TRUE(!r->Read(&task), "ListTasks without a token sends no task");
+        NL_EXPECT_STREQ(code_of(r->Finish()), want, "ListTasks without a token");
+    }
+    {
+        grpc::ClientContext ctx;
+        ts::ImportSummary sum;
+        auto w = stub->ImportTasks(&ctx, &sum);
+        ts::CreateTaskRequest req;
+        req.set_title("refused import");
+        w->Write(req);
+        w->WritesDone();
+        NL_EXPECT_STREQ(code_of(w->Finish()), want, "ImportTasks without a token");
+    }
+    {
+        grpc::ClientContext ctx;
+        auto rw = stub->StreamUpdates(&ctx);
+        ts::TaskUpdate u;
+        u.set_id("task-1");
+        u.set_status(ts::COMPLETED);
+        rw->Write(u);
+        rw->WritesDone();
+        NL_EXPECT_TRUE(!rw->Read(&ev), "StreamUpdates without a token sends no event");
+        NL_EXPECT_STREQ(code_of(rw->Finish()), want, "StreamUpdates without a token");
+    }
+    {
+        grpc::ClientContext ctx;
+        ts::WatchTaskRequest req;
+        req.set_id("task-1");
+        auto r = stub->WatchTask(&ctx, req);
+        NL_EXPECT_TRUE(!r->Read(&ev), "WatchTask without a token sends no event");
+        NL_EXPECT_STREQ(code_of(r->Finish()), want, "WatchTask without a token");
+    }
+    // Each refusal went through the chain once, and ended there: the interceptors before auth saw
+    // every call end, and nothing changed in the store.
+    const char *methods[] = {"CreateTask", "GetTask", "ListTasks", "ImportTasks", "StreamUpdates", "WatchTask"};
+    for (const char *m : methods)
+        NL_EXPECT_EQ_INT(grpc_metrics_count(&ex08_servers[0].metrics, P + m, GC_UNAUTHENTICATED), 1,
+                         "metrics: %s refused with UNAUTHENTICATED", m);
+    NL_EXPECT_TRUE(ex08_wait_active(&ex08_servers[0].metrics, 0, 2000), "calls in flight after the six refusals: %lld",
+                   (long long)grpc_metrics_active(&ex08_servers[0].metrics));
+    std::vector<std::string> lines = grpc_log_lines(&ex08_servers[0].log);
+    std::string ends;
+    for (const std::string &l : lines)
+        if (l.rfind("<- ", 0) == 0) ends += l.substr(0, l.rfind(' ')) + "\n";
+    std::string want_ends;
+    for (const char *m : methods) want_ends += "<- " + P + m + " id=- UNAUTHENTICATED\n";
+    NL_EXPECT_STREQ(ends, want_ends, "the log's response lines (without the duration)");
+    std::vector<TaskInfo> all;
+    task_list(store, false, 0, 0, &all);
+    NL_EXPECT_EQ_INT(all.size(), 1, "tasks stored after the refused CreateTask and ImportTasks");
+    NL_EXPECT_EQ_INT(all[0].status, TASK_PENDING, "task-1 after the refused StreamUpdates");
+    NL_EXPECT_EQ_INT(task_store_revision(store), 1, "the store's revision after the six refusals");
+}
+
+void test_stream_cancel_ends_call(void **)
+{
+    ex08_start(0, nullptr, {});
+    TaskStore *store = grpc_server_store(ex08_servers[0].srv);
+    GrpcMetrics *met = &ex08_servers[0].metrics;
+    TaskInfo t;
+    TaskEventInfo e;
+    std::string err;
+    for (int i = 0; i < STREAM_TASKS; i++) task_create(store, "t", "", {}, &t, &err);
+    auto stub = ex08_stub(ex08_servers[0].port);
+    // ListTasks of every task: the client reads one, then cancels while the server still has
+    // nearly all of them to write.
+    {
+        grpc::ClientContext ctx;
+        ts::ListTasksRequest req;
+        auto r = stub->ListTasks(&ctx, req);
+        ts::Task m;
+        NL_EXPECT_TRUE(r->Read(&m), "ListTasks of %d tasks: the first task", STREAM_TASKS);
+        ctx.TryCancel();
+        int got = 1;
+        while (r->Read(&m)) got++;
+        NL_EXPECT_EQ_INT(r->Finish().error_code(), grpc::StatusCode::CANCELLED, "ListTasks cancelled by the client");
+        NL_EXPECT_TRUE(got < STREAM_TASKS, "the client read %d of %d tasks before its cancel took", got, STREAM_TASKS);
+        NL_EXPECT_TRUE(ex08_wait_active(met, 0, 10000), "the server ends the cancelled ListTasks: calls in flight %lld",
+                       (long long)grpc_metrics_active(met));
+        NL_EXPECT_EQ_INT(grpc_metrics_count(met, P + "ListTasks", GC_CANCELLED), 1, "ListTasks calls the server ended with CANCELLED");
+        NL_EXPECT_EQ_INT(grpc_metrics_count(met, P + "ListTasks", GC_OK), 0, "ListTasks calls the server ended with OK");
+    }
+    // WatchTask of task-1 while STREAM_TASKS updates of it wait to be sent: the client reads the
+    // CURRENT event and the first update, then cancels.
+    {
+        grpc::ClientContext ctx;
+        ts::WatchTaskRequest req;
+        req.set_id("task-1");
+        auto r = stub->WatchTask(&ctx, req);
+        ts::TaskEvent ev;
+        NL_EXPECT_TRUE(r->Read(&ev), "WatchTask: the CURRENT event");
+        for (int i = 0; i < STREAM_TASKS; i++) task_update(store, "task-1", TASK_IN_PROGRESS, false, "", &e, &err);
+        NL_EXPECT_TRUE(r->Read(&ev), "WatchTask: the first update");
+        ctx.TryCancel();
+        while (r->Read(&ev)) {
+        }
+        NL_EXPECT_EQ_INT(r->Finish().error_code(), grpc::StatusCode::CANCELLED, "WatchTask cancelled by the client");
+        NL_EXPECT_TRUE(ex08_wait_active(met, 0, 10000), "the server ends the cancelled WatchTask: calls in flight %lld",
+                       (long long)grpc_metrics_active(met));
+        NL_EXPECT_EQ_INT(grpc_metrics_count(met, P + "WatchTask", GC_CANCELLED), 1, "WatchTask calls the server ended with CANCELLED");
+    }
+}
