@@ -648,7 +648,7 @@ void test_watch_deadline(void **)
     int64_t t0 = ex08_mono_ms();
     grpc_client_watch_task(
         c, &opt, "task-1", [](void *p, const TaskEventInfo *) { return ++*(int *)p, 0; }, &events, &res);
-    int64_t took = ex08_mono_ms() - t0;
+    int64_t took = ex08_mono_ms() - t0, took1 = took;
     grpc_client_free(c);
     NL_EXPECT_EQ_INT(res.code, GC_DEADLINE_EXCEEDED, "WatchTask with a 1000 ms deadline (%s)", res.message.c_str());
     NL_EXPECT_EQ_INT(events, 1, "events before the deadline (the CURRENT one)");
@@ -675,6 +675,13 @@ void test_watch_deadline(void **)
              cancelled = grpc_metrics_count(&ex08_servers[0].metrics, P + "WatchTask", GC_CANCELLED);
     NL_EXPECT_TRUE(dl >= 1 && dl + cancelled == 2, "WatchTask calls the server ended: %llu DEADLINE_EXCEEDED, %llu CANCELLED "
                    "(want the server's timeout as DEADLINE_EXCEEDED, 2 in all)", (unsigned long long)dl, (unsigned long long)cancelled);
+    // The durations the interceptors saw (R17): about as long as the client waited for each call
+    // (the server ends a watch at its next poll after the deadline: 700 ms allowed in all for a
+    // loaded machine), and the second at least the server's own 300 ms.
+    uint64_t total = ex08_servers[0].metrics.total_ms[P + "WatchTask"];
+    NL_EXPECT_TRUE(total >= 290 && total <= (uint64_t)(took1 + took + 700),
+                   "the WatchTask durations the metrics added up: %llu ms (the client waited %lld + %lld ms)", (unsigned long long)total,
+                   (long long)took1, (long long)took);
 }
 
 void test_watch_cancel(void **)
