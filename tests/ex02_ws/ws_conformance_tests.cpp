@@ -658,6 +658,13 @@ void test_header_limit_exact(void **)
     st = ws_http_exchange(s.port, past, &answer, T_MS);
     if (st != 431) NL_FAIL("a request of 8193 bytes: expected 431, got %d: %s", st, nl_quote(answer, 200).c_str());
     expect_http_framing_at(NL_HERE, past, answer);
+    // 8192 bytes and no blank line yet: the headers cannot end within the limit any more (their
+    // blank line would be byte 8193 or later), so the answer is 431 now, not after more bytes.
+    std::string open8192 = at + std::string(fill + 4, 'p');
+    assert_int_equal(open8192.size(), 8192);
+    st = ws_http_exchange(s.port, open8192, &answer, T_MS);
+    if (st != 431) NL_FAIL("8192 bytes of headers without their blank line: expected 431, got %d: %s", st,
+                           nl_quote(answer, 200).c_str());
     const std::string reqs[] = {
         request("GET", "/ws", ""), request("GET", "/", ""), request("GET", "/nope", ""), request("POST", "/ws", ""),
         request("GET", "/ws", UPGRADE + KEY + "Sec-WebSocket-Version: 8\r\n"), request("GET", "/ws", UPGRADE + V13),

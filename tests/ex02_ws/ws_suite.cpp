@@ -13,7 +13,7 @@
     X(test_room_protocol_errors) X(test_heartbeat_keeps_live_client) X(test_python_websockets) \
     X(test_wire_diff) X(test_utf8_boundaries) X(test_handshake_forms) X(test_close_wait_bounded) \
     X(test_close_codes) X(test_server_frame_lengths) X(test_header_limit_exact) X(test_frame_splits)        \
-    X(test_half_close_answered)
+    X(test_half_close_answered) X(test_uring_backend)
 
 #define DECLARE(name) void name(void **state);
 WS_TESTS(DECLARE)
