@@ -13,7 +13,7 @@ int ex08_teardown(void **state);
     X(test_random_strategy) X(test_endpoints_left_out) X(test_health_registry_wait)                      \
     X(test_chain_order) X(test_auth_rules) X(test_metrics_counts) X(test_logging_lines)                  \
     X(test_task_limits) X(test_task_ids) X(test_task_list) X(test_task_update_rules)                     \
-    X(test_task_watch_events) X(test_differential_core) X(test_wait_timeouts)                                                  \
+    X(test_task_watch_events) X(test_differential_core) X(test_wait_timeouts) X(test_close_wakes_waiters)                                                  \
     /* over gRPC, in-process servers */                                                                   \
     X(test_unary_calls) X(test_list_tasks_stream) X(test_import_tasks_stream) X(test_stream_updates_bidi) \
     X(test_watch_task_stream) X(test_health_watch_over_grpc) X(test_reflection_lists_services)           \

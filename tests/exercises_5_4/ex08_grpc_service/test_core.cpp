@@ -265,6 +265,8 @@ void test_config_limits(void **)
     NL_EXPECT_EQ_INT(grpc_server_config_check(&s, err, sizeof err), -1, "max_concurrent_connections 0");
     s.max_concurrent_connections = 1;
     NL_EXPECT_EQ_INT(grpc_server_config_check(&s, err, sizeof err), 0, "max_concurrent_connections 1");
+    s.request_timeout_ms = 1;
+    NL_EXPECT_EQ_INT(grpc_server_config_check(&s, err, sizeof err), 0, "request_timeout_ms 1");
 
     GrpcClientConfig c;
     c.endpoints = {"x:1"};
@@ -286,6 +288,9 @@ void test_config_limits(void **)
     c.endpoints.push_back("127.0.0.1:1");
     NL_EXPECT_EQ_INT(grpc_client_config_check(&c, err, sizeof err), -1, "17 endpoints");
     c.endpoints.assign(3, "127.0.0.1:1");
+    c.endpoints[0] = "";
+    NL_EXPECT_EQ_INT(grpc_client_config_check(&c, err, sizeof err), -1, "the first endpoint empty");
+    c.endpoints[0] = "127.0.0.1:1";
     c.endpoints[1] = "";
     NL_EXPECT_EQ_INT(grpc_client_config_check(&c, err, sizeof err), -1, "an empty endpoint");
     c.endpoints[1] = "127.0.0.1:2";
@@ -320,6 +325,8 @@ void test_config_limits(void **)
     NL_EXPECT_EQ_INT(grpc_client_config_check(&c, err, sizeof err), -1, "client max_message_size 64 MiB + 1");
     c.max_message_size = 0;
     NL_EXPECT_EQ_INT(grpc_client_config_check(&c, err, sizeof err), -1, "client max_message_size 0");
+    c.max_message_size = 1;
+    NL_EXPECT_EQ_INT(grpc_client_config_check(&c, err, sizeof err), 0, "client max_message_size 1");
     c.max_message_size = 64u << 20;
     c.retry_policy.max_retries = 10;
     NL_EXPECT_EQ_INT(grpc_client_config_check(&c, err, sizeof err), 0, "max_retries 10");
@@ -633,6 +640,11 @@ void test_metrics_counts(void **)
     NL_EXPECT_EQ_INT(grpc_metrics_count(&m, GET, GC_OK), 2, "GetTask OK after a direct record");
     NL_EXPECT_EQ_INT(m.total_ms[GET], 15, "GetTask total ms after a direct record");
     grpc_metrics_destroy(&m);
+    grpc_metrics_init(&m); // init over used metrics: every count back to 0
+    NL_EXPECT_EQ_INT(grpc_metrics_count(&m, GET, GC_OK), 0, "GetTask OK after a new init");
+    NL_EXPECT_EQ_INT(m.total_ms.size(), 0, "methods with a total after a new init");
+    NL_EXPECT_EQ_INT(grpc_metrics_active(&m), 0, "calls in flight after a new init");
+    grpc_metrics_destroy(&m);
 }
 
 void test_logging_lines(void **)
@@ -659,10 +671,11 @@ void test_logging_lines(void **)
     NL_EXPECT_STREQ(lines[3], "<- /taskservice.TaskService/GetTask id=abc OK 12ms", "line 4");
     grpc_log_destroy(&l);
     FILE *f = tmpfile();
-    grpc_log_init(&l, f);
+    grpc_log_init(&l, f); // init over a used log: its lines start afresh
     ic = grpc_logging_interceptor(&l);
     ic.on_request(ic.ctx, &a, &msg);
     ic.on_response(ic.ctx, &a, GC_NOT_FOUND, 0);
+    NL_EXPECT_EQ_INT(grpc_log_lines(&l).size(), 2, "log lines after a new init and 1 call");
     grpc_log_destroy(&l);
     char buf[256] = "";
     rewind(f);
@@ -696,6 +709,10 @@ void test_task_limits(void **)
     NL_EXPECT_EQ_INT(task_create(&s, "m", "", {{"k", std::string(257, 'v')}}, &t, &err), GC_INVALID_ARGUMENT,
                      "a 257-byte value");
     NL_EXPECT_EQ_INT(task_create(&s, "m", "", {{"", "v"}}, &t, &err), GC_INVALID_ARGUMENT, "an empty key");
+    err.clear();
+    NL_EXPECT_EQ_INT(task_create(&s, "m", "", {{"ok", "v"}, {"bad", std::string(257, 'v')}}, &t, &err), GC_INVALID_ARGUMENT,
+                     "a 257-byte value of key 'bad'");
+    NL_EXPECT_CONTAINS(err, "'bad'", "the refusal names the key");
     NL_EXPECT_EQ_INT(s.tasks.size(), 4, "tasks stored: only the accepted ones");
     NL_EXPECT_EQ_INT(task_store_revision(&s), 4, "revision: one event per accepted task");
     task_store_destroy(&s);
@@ -723,8 +740,10 @@ void test_task_ids(void **)
     uint64_t rev = 0;
     NL_EXPECT_EQ_INT(task_get(&s, "task-10", &g, &rev, &err), GC_OK, "get task-10");
     NL_EXPECT_STREQ(g.title, "t10", "task-10's title");
+    NL_EXPECT_EQ_INT(task_get(&s, "task-9", &g, nullptr, &err), GC_OK, "get task-9");
+    NL_EXPECT_STREQ(g.title, "t9", "task-9's title");
     NL_EXPECT_EQ_INT(rev, 10, "the revision task_get reports");
-    for (const char *bad : {"task-11", "task-0", "task-01", "task-", "task-1x", "Task-1", "1", "", "task-18446744073709551617", "task-9999999999"}) {
+    for (const char *bad : {"task-11", "task-0", "task-01", "task-", "task-1x", "Task-1", "1", "", "task-18446744073709551617", "task-:", "task-1:", "task-9999999999"}) {
         err.clear();
         NL_EXPECT_EQ_INT(task_get(&s, bad, &g, nullptr, &err), GC_NOT_FOUND, "get '%s'", bad);
     }
@@ -913,4 +932,59 @@ void test_wait_timeouts(void **)
             NL_EXPECT_TRUE(best < timeout + 500, "%s(%d ms) with no change returned after %lld ms at best in 3 trials (want < %d)",
                            what[kind], timeout, (long long)best, timeout + 500);
         }
+}
+
+namespace {
+struct closer_arg {
+    GrpcHealth *h;
+    TaskStore *s;
+    int64_t closed_at;
+};
+
+void *close_later(void *p)
+{
+    closer_arg *a = (closer_arg *)p;
+    timespec t = {0, 50 * 1000000L};
+    nanosleep(&t, nullptr);
+    a->closed_at = mono_ms();
+    if (a->h) grpc_health_close(a->h);
+    else task_store_close(a->s);
+    return nullptr;
+}
+} // namespace
+
+void test_close_wakes_waiters(void **)
+{
+    // A wait of 5 s, and another thread closes the registry (then the store) after 50 ms: the wait
+    // ends at the close with -1, not at its timeout.
+    GrpcHealth h;
+    grpc_health_init(&h);
+    grpc_health_set(&h, "a", GRPC_HEALTH_SERVING);
+    GrpcHealthStatus seen = GRPC_HEALTH_SERVING;
+    closer_arg a = {&h, nullptr, 0};
+    pthread_t t;
+    pthread_create(&t, nullptr, close_later, &a);
+    int rc = grpc_health_wait(&h, "a", &seen, 5000);
+    int64_t woke = mono_ms();
+    pthread_join(t, nullptr);
+    NL_EXPECT_EQ_INT(rc, -1, "grpc_health_wait (5000 ms) while another thread closes the registry after 50 ms");
+    NL_EXPECT_TRUE(woke - a.closed_at < 2000, "the waiter woke %lld ms after the close", (long long)(woke - a.closed_at));
+    grpc_health_destroy(&h);
+
+    int64_t now = 0;
+    TaskStore s;
+    task_store_init(&s, vclock_now, &now);
+    TaskInfo ti;
+    std::string err;
+    task_create(&s, "a", "", {}, &ti, &err);
+    closer_arg b = {nullptr, &s, 0};
+    pthread_create(&t, nullptr, close_later, &b);
+    uint64_t after = 1;
+    TaskEventInfo ev;
+    rc = task_watch_next(&s, "task-1", &after, 5000, &ev);
+    woke = mono_ms();
+    pthread_join(t, nullptr);
+    NL_EXPECT_EQ_INT(rc, -1, "task_watch_next (5000 ms) while another thread closes the store after 50 ms");
+    NL_EXPECT_TRUE(woke - b.closed_at < 2000, "the watcher woke %lld ms after the close", (long long)(woke - b.closed_at));
+    task_store_destroy(&s);
 }

@@ -454,6 +454,10 @@ void test_watch_task_stream(void **)
     NL_EXPECT_EQ_INT(ev.kind(), ts::TaskEvent::CURRENT, "its only event");
     NL_EXPECT_TRUE(!r2->Read(&ev), "WatchTask of a finished task: one event");
     NL_EXPECT_STREQ(code_of(r2->Finish()), "OK", "WatchTask of a finished task");
+    // Both watches that ended OK went through the chain to their end (R15).
+    NL_EXPECT_TRUE(ex08_wait_active(&ex08_servers[0].metrics, 0, 3000), "calls in flight after the two watches: %lld",
+                   (long long)grpc_metrics_active(&ex08_servers[0].metrics));
+    NL_EXPECT_EQ_INT(grpc_metrics_count(&ex08_servers[0].metrics, P + "WatchTask", GC_OK), 2, "WatchTask calls the server ended OK");
     grpc::ClientContext ctx3;
     req.set_id("task-3");
     auto r3 = stub->WatchTask(&ctx3, req);
@@ -511,6 +515,21 @@ void test_health_watch_over_grpc(void **)
     NL_EXPECT_EQ_INT(resp.status(), hv1::HealthCheckResponse::SERVING, "Watch('later'): the status set");
     uctx.TryCancel();
     r2->Finish();
+    // A service set to UNKNOWN: its first message is UNKNOWN, at once; then, after a quiet while
+    // (several of the server's polls), a change still reaches the watcher.
+    grpc_health_set(grpc_server_health(ex08_servers[0].srv), "quiet", GRPC_HEALTH_UNKNOWN);
+    grpc::ClientContext qctx;
+    qctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    req.set_service("quiet");
+    auto r3 = health->Watch(&qctx, req);
+    NL_EXPECT_TRUE(r3->Read(&resp), "Watch('quiet') of a service set to UNKNOWN");
+    NL_EXPECT_EQ_INT(resp.status(), hv1::HealthCheckResponse::UNKNOWN, "Watch('quiet'): the current status first");
+    usleep(400 * 1000); // the quiet while: no change for 400 ms
+    grpc_health_set(grpc_server_health(ex08_servers[0].srv), "quiet", GRPC_HEALTH_SERVING);
+    NL_EXPECT_TRUE(r3->Read(&resp), "Watch('quiet') after 400 ms without a change, then a set");
+    NL_EXPECT_EQ_INT(resp.status(), hv1::HealthCheckResponse::SERVING, "Watch('quiet'): the status set");
+    qctx.TryCancel();
+    r3->Finish();
 
     ex08_start(1, no_health, {});
     auto h2 = hv1::Health::NewStub(ex08_channel(ex08_servers[1].port));
@@ -746,6 +765,7 @@ void test_graceful_shutdown(void **)
     NL_EXPECT_TRUE(hwatch->Read(&hresp), "health Watch during the shutdown");
     NL_EXPECT_EQ_INT(hresp.status(), hv1::HealthCheckResponse::NOT_SERVING, "health during the shutdown");
     NL_EXPECT_TRUE(!hwatch->Read(&hresp), "health Watch ends with the shutdown");
+    NL_EXPECT_STREQ(code_of(hwatch->Finish()), "UNAVAILABLE 'server shutting down'", "health Watch's end at the shutdown");
     NL_EXPECT_TRUE(!watch->Read(&ev), "WatchTask ends with the shutdown");
     grpc::Status st = watch->Finish();
     NL_EXPECT_STREQ(code_of(st), "UNAVAILABLE 'server shutting down'", "WatchTask's end at the shutdown");
