@@ -104,7 +104,7 @@ void reply(conn *c, const std::string &line)
     }
 }
 
-void pump(conn *c);
+void pump(conn *c); void defer_pump(conn *c);
 
 // A request is finished: answer it and go on with the next buffered line.
 void finish(op *o, const std::string &line)
@@ -114,7 +114,7 @@ void finish(op *o, const std::string &line)
     reply(c, line);
     c->busy = false;
     if (!c->closing)
-        pump(c);
+        defer_pump(c);   // never from inside a libraft callback: see defer_pump
     conn_unref(c);
 }
 
@@ -465,3 +465,38 @@ out_loop:
     delete n;
     return rv;
 }
+
+namespace {
+
+// The next buffered request of a connection starts from the loop, never from inside the libraft
+// callback that answered the previous one: a deposed leader fails its waiting requests from inside
+// its change of state, while raft_state() still says leader, so a raft_apply started there lands in
+// a log libraft is clearing (the node crashes). An idle handle runs once the callback has returned.
+uv_idle_t pump_idle;
+bool pump_idle_ready = false;
+std::vector<conn *> pump_later;
+
+void on_pump_idle(uv_idle_t *h)
+{
+    std::vector<conn *> now;
+    now.swap(pump_later);
+    uv_idle_stop(h);
+    for (conn *c : now) {
+        if (!c->closing)
+            pump(c);
+        conn_unref(c);
+    }
+}
+
+void defer_pump(conn *c)
+{
+    if (!pump_idle_ready) {
+        uv_idle_init(&c->n->loop, &pump_idle);
+        pump_idle_ready = true;
+    }
+    c->refs++;
+    pump_later.push_back(c);
+    uv_idle_start(&pump_idle, on_pump_idle);
+}
+
+} // namespace

@@ -19,13 +19,13 @@
 
 #include "ex13_tests.h"
 
-static kv_cluster *g_c;   // the test's cluster, torn down even when a check fails
+kv_cluster *ex13_cluster;   // the test's cluster, torn down even when a check fails (ex13_tests.h)
 
 int ex13_teardown(void **)
 {
-    if (g_c)
-        kvc_destroy(g_c);
-    g_c = nullptr;
+    if (ex13_cluster)
+        kvc_destroy(ex13_cluster);
+    ex13_cluster = nullptr;
     return 0;
 }
 
@@ -38,16 +38,16 @@ static uint64_t now_ns(void)
 
 static kv_cluster *formed(int n, bool proxied = false, unsigned first_election_ms = 0)
 {
-    g_c = kvc_new(n, proxied);
+    ex13_cluster = kvc_new(n, proxied);
     if (first_election_ms)
-        g_c->nodes[0]->election_ms = first_election_ms;
+        ex13_cluster->nodes[0]->election_ms = first_election_ms;
     std::string why;
-    if (!kvc_form(g_c, &why))
+    if (!kvc_form(ex13_cluster, &why))
         fail_msg("forming a %d-node cluster (node 1 --bootstrap, then ADD 2..%d): %s", n, n, why.c_str());
-    return g_c;
+    return ex13_cluster;
 }
 
-static void stop_all_clean(kv_cluster *c)
+void stop_all_clean(kv_cluster *c)
 {
     for (size_t i = 0; i < c->nodes.size(); i++) {
         std::string how;
@@ -58,12 +58,12 @@ static void stop_all_clean(kv_cluster *c)
 
 static kv_cluster *single(uint64_t id)
 {
-    g_c = kvc_new(1, false);
-    g_c->nodes[0]->id = id;
+    ex13_cluster = kvc_new(1, false);
+    ex13_cluster->nodes[0]->id = id;
     std::string why;
-    if (!kvc_start(g_c, 0, true, &why))
+    if (!kvc_start(ex13_cluster, 0, true, &why))
         fail_msg("starting raft_kv --id %llu --bootstrap: %s", (unsigned long long)id, why.c_str());
-    return g_c;
+    return ex13_cluster;
 }
 
 /* ---- seed tests (one node, as the seed) ---- */
@@ -180,8 +180,8 @@ void test_follower_redirects(void **)
     stop_all_clean(c);
     // A node that was never added knows no leader.
     kv_cluster *lone = kvc_new(1, false);
-    kv_cluster *keep = g_c;
-    g_c = lone;
+    kv_cluster *keep = ex13_cluster;
+    ex13_cluster = lone;
     kvc_destroy(keep);
     std::string why;
     if (!kvc_start(lone, 0, false, &why))
@@ -485,7 +485,7 @@ void test_history_linearizable(void **)
 }
 
 // Cuts node idx (index 0: Raft id 1) off from every other node, both ways, through the proxies.
-static void isolate(kv_cluster *c, int idx, nl_tcpproxy_mode mode)
+void isolate(kv_cluster *c, int idx, nl_tcpproxy_mode mode)
 {
     for (size_t i = 0; i < c->nodes.size(); i++) {
         if ((int)i == idx)
@@ -495,7 +495,7 @@ static void isolate(kv_cluster *c, int idx, nl_tcpproxy_mode mode)
     }
 }
 
-static void heal(kv_cluster *c)
+void heal(kv_cluster *c)
 {
     for (kv_node *nd : c->nodes)
         nl_tcpproxy_heal(nd->proxy);

@@ -11,6 +11,8 @@ extern "C" {
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "ex13_tests.h"
 
@@ -44,6 +46,16 @@ static std::string encoded(kv_op op, const std::string &k, const std::string &v,
     std::string s = *rc == 0 ? std::string((const char *)b.base, b.len) : std::string();
     if (*rc == 0)
         raft_free(b.base);
+    return s;
+}
+
+// The snapshot format of R7 written by hand, pairs in the order given (even when R2/R3 refuse them).
+static std::string snapshot_of(const std::vector<std::pair<std::string, std::string>> &pairs)
+{
+    auto le32 = [](uint32_t v) { return std::string{(char)v, (char)(v >> 8), (char)(v >> 16), (char)(v >> 24)}; };
+    std::string s = "KVS1" + le32((uint32_t)pairs.size());
+    for (const auto &kv : pairs)
+        s += le32((uint32_t)kv.first.size()) + le32((uint32_t)kv.second.size()) + kv.first + kv.second;
     return s;
 }
 
@@ -305,12 +317,24 @@ void test_snapshot_restore_replaces(void **)
     kv_store dst;
     dst.data["x"] = "old";
     dst.data["a"] = "old";
+    dst.applied = 5;
     struct raft_fsm fsm;
     kv_fsm_init(&fsm, &dst);
     int rc = fsm.restore(&fsm, &b);   // takes b.base
     if (rc != 0 || dst.data != src.data)
         fail_msg("restore of {a=1, k2=<1024 v>} over {a=old, x=old}: expected exactly the snapshot, got rc %d and %zu keys (x %s)",
                  rc, dst.data.size(), dst.data.count("x") ? "still there" : "gone");
+    if (dst.applied != 0)
+        fail_msg("restore over a store that had applied 5 commands: expected applied to start again from 0, got %llu",
+                 (unsigned long long)dst.applied);
+    // A snapshot of the hand-written format restores too: keys in ascending byte order, values as they are.
+    std::string hand = snapshot_of({{"A", ""}, {"a", "x y"}, {"b", std::string(1024, 'z')}});
+    struct raft_buffer h = {raft_malloc(hand.size()), hand.size()};
+    memcpy(h.base, hand.data(), hand.size());
+    rc = fsm.restore(&fsm, &h);
+    if (rc != 0 || dump(dst) != "{A=, a=x y, b=" + std::string(1024, 'z') + "}")
+        fail_msg("restore of KVS1 {A=\"\", a=\"x y\", b=<1024 z>}: expected exactly those 3 keys, got rc %d and %zu keys", rc,
+                 dst.data.size());
 }
 
 void test_snapshot_malformed(void **)
@@ -337,22 +361,31 @@ void test_snapshot_malformed(void **)
                  {"count larger than the pairs", more},
                  {"a key twice", dup},
                  {"4 bytes", good.substr(0, 4)}};
-    for (const auto &c : cases) {
+    std::vector<std::pair<const char *, std::string>> all;
+    for (const auto &c : cases)
+        all.push_back({c.why, c.bytes});
+    // One pair each, right but for the key or the value (R2, R3).
+    all.push_back({"a key with a space", snapshot_of({{"a b", "v"}})});
+    all.push_back({"a key with a tab", snapshot_of({{"a\tb", "v"}})});
+    all.push_back({"an empty key", snapshot_of({{"", "v"}, {"b", "2"}})});
+    all.push_back({"a 65-byte key", snapshot_of({{std::string(65, 'k'), "v"}})});
+    all.push_back({"a 1025-byte value", snapshot_of({{"a", std::string(1025, 'v')}})});
+    for (const auto &c : all) {
         kv_store st;
         st.data["keep"] = "me";
-        int rc = kv_snapshot_decode(c.bytes.data(), c.bytes.size(), &st);
+        int rc = kv_snapshot_decode(c.second.data(), c.second.size(), &st);
         if (rc != RAFT_MALFORMED || dump(st) != "{keep=me}")
             fail_msg("decode of a snapshot with %s: expected RAFT_MALFORMED and the store unchanged, got rc %d and %s",
-                     c.why, rc, dump(st).c_str());
+                     c.first, rc, dump(st).c_str());
         // Through the state machine: restore refuses it too (and the buffer stays the caller's).
         struct raft_fsm fsm;
         kv_fsm_init(&fsm, &st);
-        struct raft_buffer b2 = {raft_malloc(c.bytes.size() + 1), c.bytes.size()};
-        memcpy(b2.base, c.bytes.data(), c.bytes.size());
+        struct raft_buffer b2 = {raft_malloc(c.second.size() + 1), c.second.size()};
+        memcpy(b2.base, c.second.data(), c.second.size());
         rc = fsm.restore(&fsm, &b2);
         if (rc != RAFT_MALFORMED || dump(st) != "{keep=me}")
             fail_msg("fsm restore of a snapshot with %s: expected RAFT_MALFORMED and the store unchanged, got rc %d and %s",
-                     c.why, rc, dump(st).c_str());
+                     c.first, rc, dump(st).c_str());
         raft_free(b2.base);
     }
 }
@@ -470,12 +503,14 @@ void test_fixture_snapshot_install(void **)
 
 /* ---- request parsing (R2, R3, R5) ---- */
 
+// "ok", or the error reply; a return code other than 0 or -1 (the API's two) is reported as such.
 static std::string parse(const std::string &line, kv_request *r)
 {
     std::string err;
-    if (kv_parse_request(line.data(), line.size(), r, &err) != 0)
+    int rc = kv_parse_request(line.data(), line.size(), r, &err);
+    if (rc == -1)
         return err;
-    return "ok";
+    return rc == 0 ? "ok" : "return code " + std::to_string(rc);
 }
 
 void test_parse_requests(void **)
@@ -496,6 +531,17 @@ void test_parse_requests(void **)
                  (unsigned long long)r.id, r.address.c_str());
     if (parse("REMOVE 12", &r) != "ok" || r.type != KV_REQ_REMOVE || r.id != 12)
         fail_msg("parse \"REMOVE 12\": expected REMOVE 12");
+    // Ids: every digit, leading zeros, 19 digits (the limit).
+    struct {
+        const char *line;
+        uint64_t id;
+    } ids[] = {{"REMOVE 10", 10}, {"REMOVE 0070", 70}, {"REMOVE 1234567890", 1234567890ull},
+               {"REMOVE 0000000000000000009", 9}, {"REMOVE 9999999999999999999", 9999999999999999999ull},
+               {"ADD 0000000000000000020 127.0.0.1:7020", 20}};
+    for (const auto &c : ids)
+        if (parse(c.line, &r) != "ok" || r.id != c.id)
+            fail_msg("parse \"%s\": expected id %llu, got '%s' id %llu", c.line, (unsigned long long)c.id,
+                     parse(c.line, &r).c_str(), (unsigned long long)r.id);
     if (parse("STATUS", &r) != "ok" || r.type != KV_REQ_STATUS)
         fail_msg("parse \"STATUS\": expected STATUS");
     std::string k64(64, 'k'), v1024(1024, 'v');
@@ -521,6 +567,14 @@ void test_parse_errors(void **)
         {"ADD 0 127.0.0.1:1", "ERR bad id"},
         {"REMOVE", "ERR usage: REMOVE <id>"},
         {"REMOVE -1", "ERR bad id"},
+        {"REMOVE 00000000000000000001", "ERR bad id"},     // 20 digits
+        {"REMOVE 12345678901234567890", "ERR bad id"},
+        {"ADD 00000000000000000004 127.0.0.1:1", "ERR bad id"},
+        {"REMOVE 1/", "ERR bad id"},
+        {"REMOVE :1", "ERR bad id"},
+        {"ADD 4  127.0.0.1:1", "ERR usage: ADD <id> <host:port>"},   // an empty word
+        {"ADD 4 127.0.0.1:1 x", "ERR usage: ADD <id> <host:port>"},
+        {"STATUS ", "ERR usage: STATUS"},
         {"STATUS now", "ERR usage: STATUS"},
         {"SET " + std::string(65, 'k') + " v", "ERR key too long (max 64 bytes)"},
         {"GET " + std::string(65, 'k'), "ERR key too long (max 64 bytes)"},
@@ -534,4 +588,181 @@ void test_parse_errors(void **)
             fail_msg("parse \"%.40s\"%s: expected \"%s\", got \"%s\"", c.line.c_str(), c.line.size() > 40 ? "..." : "",
                      c.want.c_str(), got.c_str());
     }
+}
+
+/* ---- raft_malloc failing (R21) ---- */
+
+// libraft's heap, counting what is live and failing the allocation numbered fail_at (1, 2, ...).
+struct test_heap {
+    long live = 0;
+    int calls = 0;
+    int fail_at = 0;   // 0: never
+};
+
+static void *th_malloc(void *d, size_t n)
+{
+    test_heap *h = (test_heap *)d;
+    if (++h->calls == h->fail_at)
+        return nullptr;
+    h->live++;
+    return malloc(n);
+}
+static void th_free(void *d, void *p)
+{
+    if (p)
+        ((test_heap *)d)->live--;
+    free(p);
+}
+static void *th_calloc(void *d, size_t n, size_t sz)
+{
+    void *p = th_malloc(d, n * sz);
+    if (p)
+        memset(p, 0, n * sz);
+    return p;
+}
+static void *th_realloc(void *d, void *p, size_t n)
+{
+    if (!p)
+        return th_malloc(d, n);
+    return realloc(p, n);
+}
+static void *th_aligned_alloc(void *d, size_t a, size_t n)
+{
+    test_heap *h = (test_heap *)d;
+    if (++h->calls == h->fail_at)
+        return nullptr;
+    h->live++;
+    return aligned_alloc(a, (n + a - 1) / a * a);
+}
+static void th_aligned_free(void *d, size_t, void *p)
+{
+    th_free(d, p);
+}
+
+static test_heap g_heap;
+static struct raft_heap g_raft_heap = {&g_heap, th_malloc, th_free, th_calloc, th_realloc, th_aligned_alloc, th_aligned_free};
+
+static void heap_use(int fail_at)
+{
+    g_heap = test_heap();
+    g_heap.fail_at = fail_at;
+    raft_heap_set(&g_raft_heap);
+}
+
+void test_out_of_memory(void **)
+{
+    kv_cmd c;
+    c.key = "k";
+    c.value = "v";
+    char sentinel;
+    // Encode: the only allocation fails.
+    heap_use(1);
+    struct raft_buffer out = {&sentinel, 77};
+    int rc = kv_cmd_encode(&c, &out);
+    raft_heap_set_default();
+    if (rc != RAFT_NOMEM || out.base != &sentinel || out.len != 77 || g_heap.live != 0)
+        fail_msg("kv_cmd_encode with raft_malloc failing: expected RAFT_NOMEM, the output untouched and nothing allocated, "
+                 "got rc %d, output %s, %ld allocation(s) live", rc, out.base == &sentinel && out.len == 77 ? "untouched" : "changed",
+                 g_heap.live);
+    // Encode and decode through the heap: one allocation, freed by the caller.
+    heap_use(0);
+    rc = kv_cmd_encode(&c, &out);
+    long live = g_heap.live;
+    if (rc == 0)
+        raft_free(out.base);
+    raft_heap_set_default();
+    if (rc != 0 || live != 1 || g_heap.live != 0)
+        fail_msg("kv_cmd_encode SET k v: expected 0 and its buffer from raft_malloc (one allocation, freed by raft_free), "
+                 "got rc %d, %ld live", rc, live);
+    kv_store st;
+    st.data["a"] = "1";
+    st.data["b"] = "2";
+    heap_use(1);
+    out = {&sentinel, 77};
+    rc = kv_snapshot_encode(&st, &out);
+    raft_heap_set_default();
+    if (rc != RAFT_NOMEM || out.base != &sentinel || out.len != 77 || g_heap.live != 0)
+        fail_msg("kv_snapshot_encode with raft_malloc failing: expected RAFT_NOMEM, the output untouched and nothing "
+                 "allocated, got rc %d, %ld live", rc, g_heap.live);
+    // The FSM's snapshot: two allocations (the buffer array, the data); either may fail.
+    struct raft_fsm fsm;
+    kv_fsm_init(&fsm, &st);
+    for (int k = 1; k <= 2; k++) {
+        heap_use(k);
+        struct raft_buffer *bufs = nullptr;
+        unsigned n = 0;
+        rc = fsm.snapshot(&fsm, &bufs, &n);
+        raft_heap_set_default();
+        if (rc != RAFT_NOMEM || g_heap.live != 0)
+            fail_msg("fsm snapshot with allocation %d failing: expected RAFT_NOMEM and nothing left allocated, got rc %d and "
+                     "%ld allocation(s) live", k, rc, g_heap.live);
+    }
+    // Restore takes the buffer it accepts and frees it with raft_free.
+    heap_use(0);
+    struct raft_buffer *bufs = nullptr;
+    unsigned n = 0;
+    rc = fsm.snapshot(&fsm, &bufs, &n);
+    long after_snapshot = g_heap.live;
+    kv_store dst;
+    struct raft_fsm dfsm;
+    kv_fsm_init(&dfsm, &dst);
+    int rrc = rc == 0 && n == 1 ? dfsm.restore(&dfsm, &bufs[0]) : -1;
+    if (rc == 0)
+        raft_free(bufs);
+    raft_heap_set_default();
+    if (rc != 0 || n != 1 || after_snapshot != 2 || rrc != 0 || g_heap.live != 0 || dst.data != st.data)
+        fail_msg("fsm snapshot then restore through libraft's heap: expected 0, one buffer (2 allocations), restore 0 with "
+                 "the snapshot's data freed by it and the same map, got rc %d n %u, %ld live after snapshot, restore %d, "
+                 "%ld live at the end, %s", rc, n, after_snapshot, rrc, g_heap.live, dump(dst).c_str());
+}
+
+/* ---- decoders stay inside their buffer (R1, R7; run under AddressSanitizer) ---- */
+
+// A heap copy of exactly n bytes, so that reading or writing one byte past it is reported.
+struct exact_buf {
+    uint8_t *p;
+    size_t n;
+    explicit exact_buf(const std::string &s) : p((uint8_t *)malloc(s.size() ? s.size() : 1)), n(s.size())
+    {
+        memcpy(p, s.data(), s.size());
+    }
+    ~exact_buf() { free(p); }
+};
+
+void test_decode_bounds(void **)
+{
+    kv_cmd cmd;
+    cmd.key = "untouched";
+    exact_buf e7(std::string("\x01\x00\x01\x00\x00\x00\x00", 7));
+    int rc = kv_cmd_decode(e7.p, e7.n, &cmd);
+    if (rc != RAFT_MALFORMED || cmd.key != "untouched")
+        fail_msg("decode of a 7-byte entry: expected RAFT_MALFORMED, got %d", rc);
+    auto le32 = [](uint32_t v) { return std::string{(char)v, (char)(v >> 8), (char)(v >> 16), (char)(v >> 24)}; };
+    struct {
+        const char *why;
+        std::string bytes;
+    } cases[] = {
+        {"7 bytes (KVS1 and 3 bytes of count)", std::string("KVS1\x01\x00\x00", 7)},
+        {"7 bytes left for the second pair's header", "KVS1" + le32(2) + le32(1) + le32(1) + "ab" + std::string(7, '\x01')},
+        {"a key one byte longer than what is left", "KVS1" + le32(1) + le32(3) + le32(0) + "ab"},
+        {"a key two bytes longer than what is left", "KVS1" + le32(1) + le32(4) + le32(0) + "ab"},
+        {"a value one byte longer than what is left", "KVS1" + le32(1) + le32(1) + le32(3) + "a" + "xy"},
+        {"a value five bytes longer than what is left", "KVS1" + le32(1) + le32(1) + le32(7) + "a" + "xy"},
+        {"a second pair whose key runs past the end", "KVS1" + le32(2) + le32(1) + le32(0) + "a" + le32(2) + le32(0) + "b"},
+    };
+    for (const auto &c : cases) {
+        kv_store st;
+        st.data["keep"] = "me";
+        exact_buf b(c.bytes);
+        rc = kv_snapshot_decode(b.p, b.n, &st);
+        if (rc != RAFT_MALFORMED || dump(st) != "{keep=me}")
+            fail_msg("decode of a snapshot with %s: expected RAFT_MALFORMED and the store unchanged, got rc %d and %s", c.why,
+                     rc, dump(st).c_str());
+    }
+    // The empty map's snapshot is exactly 8 bytes: nothing is written past them.
+    kv_store empty;
+    struct raft_buffer out;
+    if (kv_snapshot_encode(&empty, &out) != 0 || out.len != 8 || memcmp(out.base, "KVS1\0\0\0\0", 8) != 0)
+        fail_msg("snapshot of the empty map: expected the 8 bytes KVS1 00000000");
+    raft_free(out.base);
 }
