@@ -7,6 +7,7 @@
 
 #include "kv_cluster.h"
 #include "nl_badargs.h"
+#include "nl_clock.h"
 #include "nl_tcpproxy.h"
 #include "nl_testnet.h"
 
@@ -116,11 +117,12 @@ void test_line_limit_without_newline(void **)
 
 void test_leader_cut_off_answers(void **)
 {
-    // Node 1 leads with a 2 s election timeout: cut off, it keeps leading for about 2 s (the SET
-    // and the GET below reach it as leader), then steps down and must answer both.
+    // Node 1 leads with a 6 s election timeout: cut off, it keeps leading for about 6 s (the SET,
+    // the GET and the ADD below reach it as leader), then steps down and must answer them (R20).
     ex13_cluster = kvc_new(3, true);
     kv_cluster *c = ex13_cluster;
-    c->nodes[0]->election_ms = 2000;
+    const unsigned election_ms = 6000;
+    c->nodes[0]->election_ms = election_ms;
     std::string why;
     if (!kvc_form(c, &why))
         fail_msg("forming a 3-node cluster behind proxies: %s", why.c_str());
@@ -131,6 +133,7 @@ void test_leader_cut_off_answers(void **)
     if (r != "OK")
         fail_msg("SET x before on node 1: expected OK, got '%s'", r.c_str());
     int w = nl_tc_connect(p), g = nl_tc_connect(p), m = nl_tc_connect(p);
+    uint64_t cut = nl_now_ms();
     isolate(c, 0, NL_PROXY_BLACKHOLE);
     nl_tc_send(w, "SET x lost\n");
     nl_tc_send(g, "GET x\n");
@@ -143,6 +146,7 @@ void test_leader_cut_off_answers(void **)
     std::string rw, rg;
     if (nl_tc_read_line(w, &rw, 20000) != 1)
         rw = "(nothing within 20 s)";
+    uint64_t deposed_after = nl_now_ms() - cut;
     if (nl_tc_read_line(g, &rg, 20000) != 1)
         rg = "(nothing within 20 s)";
     const std::string tail = " (outcome unknown)";
@@ -150,6 +154,11 @@ void test_leader_cut_off_answers(void **)
         rw.compare(rw.size() - tail.size(), tail.size(), tail) != 0)
         fail_msg("SET x lost sent to node 1 just after it was cut off: expected 'ERR not committed: <reason> (outcome "
                  "unknown)' once it stepped down, got '%s'", rw.c_str());
+    // --election-ms is libraft's election timeout (R22): the leader heard its followers until the
+    // cut, so it cannot be deposed much before one timeout has passed (a load only delays it).
+    if (deposed_after < election_ms / 2)
+        fail_msg("node 1 started with --election-ms %u, cut off: expected it to lead on for about that long, but it "
+                 "answered 'SET x lost' (deposed) %llu ms after the cut", election_ms, (unsigned long long)deposed_after);
     if (rg.rfind("ERR read not confirmed: ", 0) != 0 || rg.size() <= strlen("ERR read not confirmed: "))
         fail_msg("GET x sent to node 1 just after it was cut off: expected 'ERR read not confirmed: <reason>' once it "
                  "stepped down, got '%s'", rg.c_str());
