@@ -11,13 +11,10 @@
 #include "nl_tcpproxy.h"
 #include "nl_testnet.h"
 
-#include <arpa/inet.h>
 #include <csignal>
 #include <cstring>
 #include <dirent.h>
-#include <netinet/in.h>
 #include <string>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <vector>
 
@@ -277,23 +274,6 @@ void test_snapshot_every(void **)
 
 /* ---- R18: start failures ---- */
 
-static int hold_listening_port(uint16_t *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 1) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    *port = ntohs(a.sin_port);
-    return fd;
-}
-
 static void expect_start_failure(const std::vector<std::string> &args, const char *what)
 {
     nl_run_result r;
@@ -308,8 +288,8 @@ void test_start_failures(void **)
 {
     ex13_cluster = kvc_new(1, false);   // only for its temporary folder
     std::string root = ex13_cluster->root;
-    uint16_t held = 0;
-    int hfd = hold_listening_port(&held);
+    int held = 0;
+    int hfd = nl_hold_port(&held);
     if (hfd < 0)
         fail_msg("holding a loopback port for the test: failed");
     std::string rp = std::to_string(kvc_free_port());
