@@ -10,9 +10,11 @@
 #include "shard_env.h"
 #include "spec.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <getopt.h>
 #include <jansson.h>
 #include <string>
 #include <unistd.h>
@@ -65,62 +67,85 @@ struct cli {
     bool references = false;    // validate --references: the references only, every test in this build
 };
 
+// A decimal integer in [lo, hi], whole (no sign, no trailing text).
+static bool int_in(const char *v, int lo, int hi, int *out)
+{
+    char *end = nullptr;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < lo || n > hi) return false;
+    *out = (int)n;
+    return true;
+}
+
+// argv[1] is the command; its options and arguments follow, in any order (getopt_long permutes them).
 static int parse_cli(int argc, char **argv, cli *c)
 {
     if (argc < 2) return -1;
     c->cmd = argv[1];
-    for (int i = 2; i < argc; i++) {
-        std::string a = argv[i];
-        auto value = [&](std::string *out) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "moulinette: %s needs a value\n", a.c_str());
-                return false;
-            }
-            *out = argv[++i];
-            return true;
-        };
-        std::string v;
-        if (a == "--json") { if (!value(&c->json)) return -1; }
-        else if (a == "--junit") { if (!value(&c->junit)) return -1; }
-        else if (a == "--gradescope") { if (!value(&c->gradescope)) return -1; }
-        else if (a == "--html") { if (!value(&c->html)) return -1; }
-        else if (a == "--verbose") c->verbose = true;
-        else if (a == "--rules") c->rules = true;
-        else if (a == "--references") c->references = true;
-        else if (a == "--from") { if (!value(&c->mutate.from)) return -1; }
-        else if (a == "--classic") c->mutate.classic = true;
-        else if (a == "--file") { if (!value(&c->mutate.file)) return -1; }
-        else if (a == "--max") {
-            if (!value(&v)) return -1;
-            c->mutate.max = atoi(v.c_str());
-        }
-        else if (a == "--jobs") {
-            if (!value(&v)) return -1;
-            c->jobs = atoi(v.c_str());
-            if (c->jobs < 1 || c->jobs > 64) {
-                fprintf(stderr, "moulinette: --jobs takes 1..64, not '%s'\n", v.c_str());
+    enum { O_JSON = 256, O_JUNIT, O_GRADESCOPE, O_HTML, O_VERBOSE, O_RULES, O_REFERENCES, O_FROM, O_CLASSIC, O_FILE, O_MAX,
+           O_JOBS, O_SHARD };
+    static const struct option longopts[] = {
+        {"json", required_argument, nullptr, O_JSON},         {"junit", required_argument, nullptr, O_JUNIT},
+        {"gradescope", required_argument, nullptr, O_GRADESCOPE}, {"html", required_argument, nullptr, O_HTML},
+        {"verbose", no_argument, nullptr, O_VERBOSE},         {"rules", no_argument, nullptr, O_RULES},
+        {"references", no_argument, nullptr, O_REFERENCES},   {"from", required_argument, nullptr, O_FROM},
+        {"classic", no_argument, nullptr, O_CLASSIC},         {"file", required_argument, nullptr, O_FILE},
+        {"max", required_argument, nullptr, O_MAX},           {"jobs", required_argument, nullptr, O_JOBS},
+        {"shard", required_argument, nullptr, O_SHARD},       {nullptr, 0, nullptr, 0},
+    };
+    std::vector<char *> av(argv + 1, argv + argc);   // av[0] (the command) stands where getopt wants a name
+    av.push_back(nullptr);
+    int ac = argc - 1, o;
+    opterr = 0;
+    optind = 1;
+    while ((o = getopt_long(ac, av.data(), ":", longopts, nullptr)) != -1) {
+        const char *v = optarg;
+        switch (o) {
+        case O_JSON: c->json = v; break;
+        case O_JUNIT: c->junit = v; break;
+        case O_GRADESCOPE: c->gradescope = v; break;
+        case O_HTML: c->html = v; break;
+        case O_VERBOSE: c->verbose = true; break;
+        case O_RULES: c->rules = true; break;
+        case O_REFERENCES: c->references = true; break;
+        case O_FROM: c->mutate.from = v; break;
+        case O_CLASSIC: c->mutate.classic = true; break;
+        case O_FILE: c->mutate.file = v; break;
+        case O_MAX:
+            if (!int_in(v, 1, 1000000, &c->mutate.max)) {
+                fprintf(stderr, "moulinette: --max takes a count of mutants (1..1000000), not '%s'\n", v);
                 return -1;
             }
-        } else if (a == "--shard") {
-            if (!value(&v)) return -1;
-            if (v == "auto") {
+            break;
+        case O_JOBS:
+            if (!int_in(v, 1, 64, &c->jobs)) {
+                fprintf(stderr, "moulinette: --jobs takes 1..64, not '%s'\n", v);
+                return -1;
+            }
+            break;
+        case O_SHARD:
+            if (!strcmp(v, "auto")) {
                 std::string err;
                 if (mt_shard_from_env(&c->shard_i, &c->shard_n, &err) < 0) {
                     fprintf(stderr, "moulinette: --shard auto: %s\n", err.c_str());
                     return -1;
                 }
-            } else if (sscanf(v.c_str(), "%d/%d", &c->shard_i, &c->shard_n) != 2 || c->shard_n < 1 || c->shard_i < 1 ||
-                c->shard_i > c->shard_n) {
-                fprintf(stderr, "moulinette: --shard takes I/N with 1 <= I <= N, not '%s'\n", v.c_str());
+            } else if (sscanf(v, "%d/%d", &c->shard_i, &c->shard_n) != 2 || c->shard_n < 1 || c->shard_i < 1 ||
+                       c->shard_i > c->shard_n) {
+                fprintf(stderr, "moulinette: --shard takes I/N with 1 <= I <= N, not '%s'\n", v);
                 return -1;
             }
-        } else if (a.rfind("--", 0) == 0) {
-            fprintf(stderr, "moulinette: unknown option %s\n", a.c_str());
+            break;
+        case ':':
+            fprintf(stderr, "moulinette: %s needs a value\n", av[optind - 1]);
             return -1;
-        } else {
-            c->args.push_back(a);
+        default:
+            fprintf(stderr, "moulinette: unknown option %s\n", av[optind - 1]);
+            return -1;
         }
     }
+    for (int i = optind; i < ac; i++) c->args.push_back(av[(size_t)i]);
     return 0;
 }
 

@@ -7,6 +7,7 @@
 // Prints one line: "mode=... conns=N rate=R p50_us=.. p99_us=.." (latency: echo round trip, or a
 // broadcast's last delivery). Frames are masked, as a client's must be.
 #include "nl_clock.h"
+#include "nl_opt.h"
 #include "nl_socket.h"
 
 #include <algorithm>
@@ -108,32 +109,33 @@ static long content_seq(const std::string &msg)
 
 int main(int argc, char **argv)
 {
-    int port = 0, conns = 100, depth = 1, size = 32, window = 16;
+    static const char USAGE[] =
+        "usage: ws_load --port P [--mode echo|room] [--path /p] [--conns N] [--depth D] [--size B] [--window W] [--secs S]\n"
+        "  --mode echo   N clients, each keeping D messages of B bytes in flight on /echo: round trips/s\n"
+        "  --mode room   N clients in one room (/ws), one sender at a time with W messages in flight: deliveries/s\n";
+    uint64_t port = 0, conns_o = 100, depth_o = 1, size_o = 32, window_o = 16;
     double secs = 3;
-    std::string mode = "echo";
-    bool path_set = false;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        std::string a = argv[i];
-        const char *v = argv[i + 1];
-        if (a == "--port") port = atoi(v);
-        else if (a == "--conns") conns = atoi(v);
-        else if (a == "--depth") depth = atoi(v);
-        else if (a == "--size") size = atoi(v);
-        else if (a == "--window") window = atoi(v);
-        else if (a == "--secs") secs = atof(v);
-        else if (a == "--mode") mode = v;
-        else if (a == "--path") g_path = v, path_set = true;
-        else {
-            fprintf(stderr, "ws_load: unknown option %s\n", argv[i]);
-            return 2;
-        }
-    }
+    const char *mode_s = "echo", *path = nullptr;
+    const nl_opt opts[] = {
+        {"port", NL_OPT_U64, &port, 1, 65535},
+        {"mode", NL_OPT_STRING, &mode_s},
+        {"path", NL_OPT_STRING, &path},
+        {"conns", NL_OPT_U64, &conns_o, 1, 100000},
+        {"depth", NL_OPT_U64, &depth_o, 1, 1024},
+        {"size", NL_OPT_U64, &size_o, 1, 1 << 20},
+        {"window", NL_OPT_U64, &window_o, 1, 1 << 16},
+        {"secs", NL_OPT_DOUBLE, &secs, 0, 0, 0.1, 3600},
+    };
+    int prc = nl_opt_parse(argc, argv, "ws_load", USAGE, opts, sizeof opts / sizeof opts[0], nullptr);
+    if (prc != NL_OPT_OK) return prc == NL_OPT_HELP ? 0 : prc;
+    int conns = (int)conns_o, depth = (int)depth_o, size = (int)size_o, window = (int)window_o;
+    std::string mode = mode_s;
+    if (mode != "echo" && mode != "room") return nl_opt_fail("ws_load", "mode", USAGE, "must be echo or room");
     bool room = mode == "room";
-    if (room && !path_set) g_path = "/ws";
-    if (!port || conns < (room ? 2 : 1)) {
-        fprintf(stderr, "usage: ws_load --port P [--mode echo|room] [--conns N] [--depth D] [--size B] [--window W] [--secs S]\n");
-        return 2;
-    }
+    if (path) g_path = path;
+    else if (room) g_path = "/ws";
+    if (!port) return nl_opt_fail("ws_load", "port", USAGE, "is required");
+    if (room && conns < 2) return nl_opt_fail("ws_load", "conns", USAGE, "a room needs 2 clients at least");
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)conns + 64) {
         rl.rlim_cur = std::min<rlim_t>(rl.rlim_max, (rlim_t)conns + 64);

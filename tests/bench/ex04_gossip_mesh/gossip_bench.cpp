@@ -2,11 +2,14 @@
 // periods until a metadata update made by one member is known by all, for each cluster size given
 // on the command line (5 seeds each), with and without 10% message loss. SWIM's claim is O(log n).
 #include "gm_sim.h"
+#include "nl_opt.h"
+#include "nl_socket.h"
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 static int rounds(int n, uint64_t seed, double drop, uint64_t *msgs)
 {
@@ -22,18 +25,27 @@ static int rounds(int n, uint64_t seed, double drop, uint64_t *msgs)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: gossip_bench N [N...]   (cluster sizes)\n");
+    static const char USAGE[] = "usage: gossip_bench N [N ...]   cluster sizes, each in 2..4096 (make run SIZES=\"10 100\")\n";
+    int first = 0;
+    int prc = nl_opt_parse(argc, argv, "gossip_bench", USAGE, nullptr, 0, &first);
+    if (prc != NL_OPT_OK) return prc == NL_OPT_HELP ? 0 : prc;
+    if (first >= argc) {
+        fprintf(stderr, "gossip_bench: no cluster size given\n%s", USAGE);
         return 2;
+    }
+    std::vector<int> sizes;
+    for (int a = first; a < argc; a++) {
+        uint64_t n;
+        char err[160];
+        if (nl_parse_u64(argv[a], 2, 4096, &n, err, sizeof err) < 0) {
+            fprintf(stderr, "gossip_bench: cluster size '%s': %s\n%s", argv[a], err, USAGE);
+            return 2;
+        }
+        sizes.push_back((int)n);
     }
     printf("SWIM dissemination in nl_sim: probe_interval 1000 ms, fanout 3, max_piggyback 10, 1-10 ms delay\n");
     printf("%6s %6s %-22s %6s %8s %10s %14s\n", "n", "loss", "rounds (seeds 1..5)", "mean", "log2(n)", "mean/log2", "msgs/node/per");
-    for (int a = 1; a < argc; a++) {
-        int n = atoi(argv[a]);
-        if (n < 2 || n > 4096) {
-            fprintf(stderr, "gossip_bench: cluster size %s is not in 2..4096\n", argv[a]);
-            return 2;
-        }
+    for (int n : sizes) {
         for (double drop : {0.0, 0.1}) {
             char list[64] = "";
             double sum = 0;

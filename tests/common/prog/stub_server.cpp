@@ -1,5 +1,6 @@
 // stub_server.cpp — a minimal server for the tests of tests/support: listens, prints the listening
 // line (or, on request, nothing or a wrong line), prints "ready", then waits for SIGINT/SIGTERM.
+#include "nl_opt.h"
 #include "nl_signal.h"
 #include "nl_socket.h"
 
@@ -7,37 +8,23 @@
 #include <cstring>
 #include <unistd.h>
 
-static int usage(FILE *out, int code)
-{
-    fprintf(out, "usage: nl_test_stub_server [--host H] [--port P] [--exit-code N] [--silent | --wrong-line]\n");
-    return code;
-}
+static const char USAGE[] = "usage: nl_test_stub_server [--host H] [--port P] [--exit-code N] [--silent | --wrong-line]\n";
 
 int main(int argc, char **argv)
 {
     const char *host = "127.0.0.1";
     uint64_t port = 0, exit_code = 0;
     bool silent = false, wrong = false;
+    const nl_opt opts[] = {
+        {"host", NL_OPT_STRING, &host},
+        {"port", NL_OPT_U64, &port, 0, 65535},
+        {"exit-code", NL_OPT_U64, &exit_code, 0, 255},
+        {"silent", NL_OPT_FLAG, &silent},
+        {"wrong-line", NL_OPT_FLAG, &wrong},
+    };
+    int prc = nl_opt_parse(argc, argv, "nl_test_stub_server", USAGE, opts, sizeof opts / sizeof opts[0], nullptr);
+    if (prc != NL_OPT_OK) return prc == NL_OPT_HELP ? 0 : prc;
     char err[256];
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_value = i + 1 < argc;
-        if (!strcmp(a, "--help")) return usage(stdout, 0);
-        if (!strcmp(a, "--silent")) silent = true;
-        else if (!strcmp(a, "--wrong-line")) wrong = true;
-        else if (!strcmp(a, "--host") && has_value) host = argv[++i];
-        else if (!strcmp(a, "--port") && has_value) {
-            if (nl_parse_u64(argv[++i], 0, 65535, &port, err, sizeof err) < 0) {
-                fprintf(stderr, "--port: %s\n", err);
-                return 2;
-            }
-        } else if (!strcmp(a, "--exit-code") && has_value) {
-            if (nl_parse_u64(argv[++i], 0, 255, &exit_code, err, sizeof err) < 0) {
-                fprintf(stderr, "--exit-code: %s\n", err);
-                return 2;
-            }
-        } else return usage(stderr, 2);
-    }
     if (nl_shutdown_init(err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         return 1;
